@@ -1,0 +1,10 @@
+import { CONTRACTS } from "../lib/api/contracts.ts";
+import { plaintextToHtml, processExtrasImage } from "../lib/api/extras.ts";
+import { defineRoute } from "../lib/http/route.ts";
+
+export const handler = defineRoute(CONTRACTS["extra-batch-images"], async ({ body }) => {
+  const { imageList, ...options } = body;
+  const results = [];
+  for (const [i, item] of imageList.entries()) results.push(await processExtrasImage(item.data, ["imageList", i, "data"], options));
+  return { html_info: plaintextToHtml(results[0]?.postprocessing ?? ""), images: results.map((r) => r.file) };
+});

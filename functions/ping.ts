@@ -1,0 +1,4 @@
+import { CONTRACTS } from "../lib/api/contracts.ts";
+import { defineRoute } from "../lib/http/route.ts";
+
+export const handler = defineRoute(CONTRACTS.ping, async () => ({}));

@@ -1,0 +1,45 @@
+/**
+ * GET and POST /sdapi/v1/options. POST validates every key: an unknown key or a bad value is a 422 naming it
+ * (A1111 answers 500), restricted keys are ignored as in A1111, and a checkpoint must be one `/sd-models` lists.
+ */
+import { invalidField, RequestValidationError } from "../errors.ts";
+import type { RouteContext } from "../http/context.ts";
+import { toValidationIssues } from "../http/validation.ts";
+import type { ValidationIssue } from "../schemas/errors.ts";
+import { isOptionKey, parseOption, RESTRICTED_OPTIONS, type Options } from "../schemas/options.ts";
+import { findModel } from "./models.ts";
+
+/** The stored options, with the checkpoint defaulting to the backend's first model. */
+export async function readOptions(ctx: RouteContext): Promise<Options> {
+  const options = await ctx.services.options.get();
+  if (options.sd_model_checkpoint) return options;
+  const [first] = await ctx.backend.listModels();
+  return first ? { ...options, sd_model_checkpoint: first.title, sd_checkpoint_hash: first.sha256 ?? "" } : options;
+}
+
+export async function updateOptions(body: Record<string, unknown>, ctx: RouteContext): Promise<null> {
+  const patch: Partial<Record<keyof Options, unknown>> = {};
+  const issues: ValidationIssue[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (!isOptionKey(key)) {
+      issues.push({ loc: ["body", key], msg: `unknown option '${key}'`, type: "value_error" });
+      continue;
+    }
+    if (RESTRICTED_OPTIONS.has(key)) continue;
+    const parsed = parseOption(key, value);
+    if (parsed.success) patch[key] = parsed.data;
+    else issues.push(...toValidationIssues(parsed.error, "body").map((i) => ({ ...i, loc: ["body", key, ...i.loc.slice(1)] })));
+  }
+  if (issues.length > 0) throw new RequestValidationError(issues);
+  if (typeof patch.sd_model_checkpoint === "string") {
+    const model = await findModel(ctx.backend, patch.sd_model_checkpoint);
+    if (!model) {
+      const known = (await ctx.backend.listModels()).map((m) => m.title);
+      throw invalidField(["sd_model_checkpoint"], `model '${patch.sd_model_checkpoint}' not found; available: ${known.join(", ") || "none"}`);
+    }
+    patch.sd_model_checkpoint = model.title;
+    patch.sd_checkpoint_hash = model.sha256 ?? "";
+  }
+  await ctx.services.options.update(patch as Partial<Options>);
+  return null;
+}

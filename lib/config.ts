@@ -1,0 +1,81 @@
+/**
+ * Configuration, read once from the environment and validated; everything else receives it as a value.
+ * docs/configuration.md documents every variable.
+ */
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { LIMITS } from "./schemas/limits.ts";
+
+const csv = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+
+const credentials = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (!s) return null;
+    const users = [];
+    for (const pair of s.split(",")) {
+      const parts = pair.split(":");
+      if (parts.length !== 2 || !parts[0] || !parts[1]) {
+        ctx.addIssue({ code: "custom", message: "SERENA_API_AUTH must be user:pass[,user2:pass2]; passwords cannot contain ':'" });
+        return z.NEVER;
+      }
+      users.push({ user: parts[0], password: parts[1] });
+    }
+    return users;
+  });
+
+const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
+
+const EnvSchema = z.object({
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(7860),
+  CI: z.string().optional(),
+  SERENA_API_AUTH: credentials,
+  SERENA_CORS_ALLOW_ORIGINS: csv,
+  SERENA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  SERENA_MAX_BODY_BYTES: positiveInt(LIMITS.maxBodyBytes),
+  SERENA_BACKEND: z.enum(["local", "lambda", "http", "none"]).default("none"),
+  SERENA_MODEL_DIR: z.string().optional(),
+  SERENA_MODELS_ROOT: z.string().optional(),
+  SERENA_CACHE_DIR: z.string().default(path.join(os.tmpdir(), "serena-cache")),
+  SERENA_ORT_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+});
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export function parseConfig(env: NodeJS.ProcessEnv) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    /** The CI fake answers txt2img/img2img only when CI is exactly "true" (DESIGN.md §2). */
+    ciFake: e.CI === "true",
+    apiAuth: e.SERENA_API_AUTH,
+    corsAllowOrigins: e.SERENA_CORS_ALLOW_ORIGINS,
+    logLevel: e.SERENA_LOG_LEVEL,
+    maxBodyBytes: e.SERENA_MAX_BODY_BYTES,
+    backend: e.SERENA_BACKEND,
+    modelDir: e.SERENA_MODEL_DIR ?? null,
+    modelsRoot: e.SERENA_MODELS_ROOT ?? null,
+    cacheDir: e.SERENA_CACHE_DIR,
+    ortThreads: e.SERENA_ORT_THREADS,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,23 @@
+/**
+ * The CI fake (DESIGN.md §2): when CI is "true", generation routes get the fake inference backend in place of the
+ * configured one. It runs after validation and swaps a dependency rather than answering early, so every other
+ * middleware (auth, errors, headers, logging) runs exactly as in production; the response says it is fake.
+ */
+import { createFakeBackend } from "../../inference/fake-backend.ts";
+import type { RouteMiddleware } from "../context.ts";
+
+export const FAKE_HEADER = "x-serena-fake-inference";
+const fake = createFakeBackend();
+
+export function ciFake(): RouteMiddleware {
+  return {
+    before(request) {
+      if (request.context.services.config.ciFake) request.context.backend = fake;
+    },
+    after(request) {
+      if (request.context.backend === fake && request.response) {
+        request.response.headers[FAKE_HEADER] = "true; deterministic placeholder images, no model ran";
+      }
+    },
+  };
+}

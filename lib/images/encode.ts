@@ -1,0 +1,40 @@
+/**
+ * Image files as A1111 returns them (a1111-api.md §2.5, §4.2): PNG with a `parameters` text chunk, or JPEG/WebP
+ * with the infotext in EXIF UserComment; format and quality from the options (`samples_format`, `jpeg_quality`).
+ */
+import sharp from "sharp";
+import { exifWithUserComment, insertJpegExif } from "./exif-user-comment.ts";
+import { writePngText } from "./png-text.ts";
+
+export interface RawImage {
+  /** Interleaved 8-bit pixels, row-major. */
+  data: Buffer | Uint8Array;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+export interface EncodeOptions {
+  format: "png" | "jpg" | "jpeg" | "webp";
+  quality: number;
+  webpLossless: boolean;
+  /** PNG text chunks, e.g. `{ parameters: infotext }`; for JPEG/WebP only `parameters` is kept, in EXIF. */
+  text: Record<string, string>;
+}
+
+export async function encodeImage(image: RawImage, options: EncodeOptions): Promise<Buffer> {
+  const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+  const infotext = options.text.parameters;
+  if (options.format === "png") {
+    const png = await pipeline.png().toBuffer();
+    return Object.keys(options.text).length > 0 ? writePngText(png, options.text) : png;
+  }
+  if (options.format === "webp") {
+    const webp = pipeline.webp({ quality: options.quality, lossless: options.webpLossless });
+    // libvips writes UserComment as ASCII; A1111 writes UTF-16. Non-ASCII infotexts are escaped as \uXXXX here.
+    const ascii = infotext?.replace(/[^\x20-\x7e\n]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    return (ascii ? webp.withExif({ IFD2: { UserComment: ascii } }) : webp).toBuffer();
+  }
+  const jpeg = await pipeline.flatten({ background: "#ffffff" }).jpeg({ quality: options.quality }).toBuffer();
+  return infotext ? insertJpegExif(jpeg, exifWithUserComment(infotext)) : jpeg;
+}

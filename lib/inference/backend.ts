@@ -1,0 +1,42 @@
+/**
+ * The seam between the API tier and inference. Handlers call a backend chosen by configuration
+ * (DESIGN.md §1): `local` runs the engine in this process's worker thread, `lambda` and `http` send the same
+ * job to a separate inference tier, `none` answers 503. The CI fake (lib/http/middlewares/ci-fake.ts) swaps in
+ * a fake one.
+ */
+import type { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
+import type { GenerationInfo } from "../schemas/generation-response.ts";
+import type { Options } from "../schemas/options.ts";
+import type { SDModelItem } from "../schemas/catalog-items.ts";
+
+export type GenerationJob =
+  | { type: "txt2img"; request: Txt2ImgRequest; options: Options }
+  | { type: "img2img"; request: Img2ImgRequest; options: Options };
+
+export interface GenerationOutput {
+  /** Encoded image files (PNG unless options.samples_format says otherwise), one per image. */
+  images: Buffer[];
+  info: GenerationInfo;
+}
+
+export interface ProgressUpdate {
+  /** 0-based index of the image batch (n_iter) being sampled, and how many there are. */
+  jobNo: number;
+  jobCount: number;
+  samplingStep: number;
+  samplingSteps: number;
+}
+
+export interface GenerationHooks {
+  onProgress?: (update: ProgressUpdate) => void;
+  /** Polled between steps: "interrupt" stops sampling and returns what exists; "skip" ends the current batch. */
+  control?: () => "interrupt" | "skip" | null;
+}
+
+export interface InferenceBackend {
+  /** Shown in logs and in the `x-serena-backend` header. */
+  readonly name: string;
+  generate(job: GenerationJob, hooks?: GenerationHooks): Promise<GenerationOutput>;
+  /** The checkpoints this backend can load, in `/sdapi/v1/sd-models` shape. */
+  listModels(): Promise<SDModelItem[]>;
+}
