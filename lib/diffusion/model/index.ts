@@ -1,0 +1,7 @@
+export { loadModel } from "./load-model.ts";
+export type { DiffusionModel, LatentEncoding, LoadModelOptions, Shape3, Shape4 } from "./load-model.ts";
+export type { ModelFacts, ModelFamily } from "./model-facts.ts";
+export { DEFAULT_VAE_SCALING_FACTOR } from "./model-folder.ts";
+export type { NoiseScheduleConfig, PredictionType } from "./model-folder.ts";
+export { ModelLoadError } from "./model-load-error.ts";
+export { float16Tensor, float16ToFloat32 } from "./float16.ts";

@@ -1,0 +1,148 @@
+import { existsSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { z } from "zod";
+import { ModelLoadError } from "./model-load-error.ts";
+
+/** SD 1.x/2.x VAE scaling factor, used when vae_decoder/config.json is absent (diffusers-script exports). */
+export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
+
+export type PredictionType = "epsilon" | "v_prediction";
+
+/** The scheduler_config.json fields k-diffusion sampling needs (engine-notes §1.1). */
+export interface NoiseScheduleConfig {
+  readonly betaStart: number;
+  readonly betaEnd: number;
+  readonly betaSchedule: string;
+  readonly numTrainTimesteps: number;
+  readonly trainedBetas: readonly number[] | null;
+}
+
+/** What the folder's files say, before any ONNX session is opened. */
+export interface ModelFolder {
+  readonly dir: string;
+  readonly name: string;
+  readonly textEncoderPath: string;
+  readonly unetPath: string;
+  readonly vaeDecoderPath: string;
+  /** null when the export has no VAE encoder (txt2img-only folders). */
+  readonly vaeEncoderPath: string | null;
+  readonly tokenizerDir: string;
+  readonly predictionType: PredictionType;
+  readonly noiseSchedule: NoiseScheduleConfig;
+  readonly vaeScalingFactor: number;
+  /** `latent_channels` from an optimum vae_decoder/config.json, when present. */
+  readonly vaeLatentChannels: number | null;
+  /** The tokenizer's pad token text ("<|endoftext|>" for SD 1.x, "!" for SD 2.x), when declared. */
+  readonly padToken: string | null;
+}
+
+const ModelIndexSchema = z.looseObject({ _class_name: z.string().optional() });
+
+// prediction_type defaults to "epsilon" as in diffusers' schedulers: SD 1.x configs predate the field.
+const SchedulerConfigSchema = z.looseObject({
+  beta_start: z.number().positive(),
+  beta_end: z.number().positive(),
+  beta_schedule: z.string(),
+  num_train_timesteps: z.number().int().positive(),
+  prediction_type: z.enum(["epsilon", "v_prediction"]).default("epsilon"),
+  trained_betas: z.array(z.number()).nullable().default(null),
+});
+
+const VaeConfigSchema = z.looseObject({
+  scaling_factor: z.number().positive().optional(),
+  latent_channels: z.number().int().positive().optional(),
+});
+
+// tokenizer_config.json stores tokens as a string or as {"__type": "AddedToken", "content": …} (engine-notes §1.1).
+const TokenSchema = z.union([z.string(), z.looseObject({ content: z.string() })]).nullable().optional();
+const TokenizerConfigSchema = z.looseObject({ pad_token: TokenSchema });
+
+async function readJson<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ModelLoadError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ModelLoadError(path, `is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ModelLoadError(path, `has unexpected contents: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+async function readOptionalJson<T>(path: string, schema: z.ZodType<T>): Promise<T | null> {
+  return existsSync(path) ? readJson(path, schema) : null;
+}
+
+function requireFile(path: string, why: string): string {
+  if (!existsSync(path)) throw new ModelLoadError(path, `missing: ${why}`);
+  return path;
+}
+
+async function readPadToken(tokenizerDir: string): Promise<string | null> {
+  for (const name of ["special_tokens_map.json", "tokenizer_config.json"]) {
+    const config = await readOptionalJson(join(tokenizerDir, name), TokenizerConfigSchema);
+    const pad = config?.pad_token;
+    if (pad !== undefined && pad !== null) return typeof pad === "string" ? pad : pad.content;
+  }
+  return null;
+}
+
+/**
+ * Reads and checks a diffusers/optimum ONNX folder (engine-notes §1.1): model_index.json, the three required ONNX
+ * components, the optional VAE encoder, the tokenizer, scheduler_config.json and the VAE config. Only the layout is
+ * trusted, never `_class_name`; SDXL folders (text_encoder_2) are refused.
+ */
+export async function readModelFolder(dirArgument: string): Promise<ModelFolder> {
+  const dir = resolve(dirArgument);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelLoadError(dir, "model folder does not exist");
+
+  const indexPath = requireFile(join(dir, "model_index.json"), "not a diffusers ONNX model folder");
+  await readJson(indexPath, ModelIndexSchema);
+  if (existsSync(join(dir, "text_encoder_2"))) {
+    throw new ModelLoadError(join(dir, "text_encoder_2"), "SDXL models are not supported (SD 1.x and 2.x only)");
+  }
+
+  const component = (name: string) => join(dir, name, "model.onnx");
+  const textEncoderPath = requireFile(component("text_encoder"), "the text encoder is required");
+  const unetPath = requireFile(component("unet"), "the UNet is required");
+  const vaeDecoderPath = requireFile(component("vae_decoder"), "the VAE decoder is required");
+  const vaeEncoderPath = existsSync(component("vae_encoder")) ? component("vae_encoder") : null;
+
+  const tokenizerDir = join(dir, "tokenizer");
+  if (!existsSync(join(tokenizerDir, "tokenizer.json"))) {
+    requireFile(join(tokenizerDir, "vocab.json"), "the CLIP tokenizer needs vocab.json and merges.txt (or tokenizer.json)");
+    requireFile(join(tokenizerDir, "merges.txt"), "the CLIP tokenizer needs vocab.json and merges.txt (or tokenizer.json)");
+  }
+
+  const schedulerPath = requireFile(join(dir, "scheduler", "scheduler_config.json"), "the noise schedule is read from it");
+  const scheduler = await readJson(schedulerPath, SchedulerConfigSchema);
+  const vaeConfig = await readOptionalJson(join(dir, "vae_decoder", "config.json"), VaeConfigSchema);
+
+  return {
+    dir,
+    name: basename(dir),
+    textEncoderPath,
+    unetPath,
+    vaeDecoderPath,
+    vaeEncoderPath,
+    tokenizerDir,
+    predictionType: scheduler.prediction_type,
+    noiseSchedule: {
+      betaStart: scheduler.beta_start,
+      betaEnd: scheduler.beta_end,
+      betaSchedule: scheduler.beta_schedule,
+      numTrainTimesteps: scheduler.num_train_timesteps,
+      trainedBetas: scheduler.trained_betas,
+    },
+    vaeScalingFactor: vaeConfig?.scaling_factor ?? DEFAULT_VAE_SCALING_FACTOR,
+    vaeLatentChannels: vaeConfig?.latent_channels ?? null,
+    padToken: await readPadToken(tokenizerDir),
+  };
+}

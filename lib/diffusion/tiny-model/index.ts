@@ -1,0 +1,6 @@
+export { TINY_MODEL_VARIANTS, tinyModelSpec } from "./variants.ts";
+export type { ExporterAxes, TinyModelSpec, TinyModelVariant } from "./variants.ts";
+export { CLIP_TOKENIZER_SOURCES, DEFAULT_TINY_MODEL_SEED, ensureTinyModel, writeTinyModel } from "./write-tiny-model.ts";
+export type { TinyModelOptions } from "./write-tiny-model.ts";
+export { UNET_RESIDUAL_SCALE } from "./unet-graph.ts";
+export { SD_VAE_SCALING_FACTOR } from "./vae-weights.ts";

@@ -1,0 +1,65 @@
+import { OnnxGraphBuilder } from "./onnx-graph-builder.ts";
+import type { EncodedModel } from "./onnx-graph-builder.ts";
+import { seededNormals } from "./seeded-normals.ts";
+import type { TinyModelSpec } from "./variants.ts";
+
+export const LATENT_CHANNELS = 4;
+
+/** Bound of the learned term: |out_sample − sample| ≤ UNET_RESIDUAL_SCALE everywhere. */
+export const UNET_RESIDUAL_SCALE = 0.2;
+
+/** Sinusoid frequencies 1 … 1/1000, so timesteps 0…999 move every phase and fractional steps still matter. */
+const TIME_FREQUENCIES = Array.from({ length: 8 }, (_, k) => Math.exp((-Math.log(1000) * k) / 7));
+
+/**
+ * An SD-shaped UNet: `sample [B,4,h,w]`, `timestep`, `encoder_hidden_states [B,S,D]` (any S) → `out_sample [B,4,h,w]`.
+ *
+ * It acts like a denoiser whose data are unit Gaussians: predicted ε = sample + 0.2·tanh(m), where m is a 3×3
+ * convolution of the sample, modulated FiLM-style by the pooled text embedding (scale and shift), plus a projection
+ * of a sinusoidal timestep embedding. ε ≈ model input keeps k-diffusion and DDIM sampling bounded (20 Euler steps from
+ * x = σ_max·noise end with latents of std ≈ 0.5), while the bounded term makes the output depend on sample, timestep and text.
+ * SD 2.x v-prediction variants use the same graph; read as v, the output still gives a bounded denoiser.
+ */
+export function buildUnet(spec: TinyModelSpec, seed: number): EncodedModel {
+  const hidden = spec.textHiddenSize;
+  const { batch, sequence, height, width } = spec.axes;
+  const channels = spec.axes.channels ?? LATENT_CHANNELS;
+  const b = new OnnxGraphBuilder("unet");
+  const weight = (name: string, dims: readonly number[], std: number) =>
+    b.weight(name, dims, seededNormals(seed, `unet.${name}`, dims.reduce((n, d) => n * d, 1), std), spec.floatType);
+  const channelPlanes = b.constantInt64("channel_planes", [4], [-1, LATENT_CHANNELS, 1, 1]);
+
+  const sample = b.floatInput("sample", spec.floatType, [batch, channels, height, width]);
+  const timestep = b.input("timestep", spec.timestepType, spec.timestepDims);
+  const context = b.floatInput("encoder_hidden_states", spec.floatType, [batch, sequence, hidden]);
+
+  // Timestep embedding as in diffusers' get_timestep_embedding: [T,1]·freqs → sin ++ cos → linear → [T,4,1,1].
+  // T is 1 (scalar or [1] timestep) or B, and broadcasts against the batch either way.
+  const timeFloat = spec.timestepType === "float32" ? timestep : b.cast(timestep, "float32");
+  const timeColumn = b.op("Reshape", [timeFloat, b.constantInt64("column", [2], [-1, 1])]);
+  const phases = b.op("Mul", [timeColumn, b.constantFloat("time_frequencies", [1, TIME_FREQUENCIES.length], TIME_FREQUENCIES)]);
+  const timeFeatures = b.op("Concat", [b.op("Sin", [phases]), b.op("Cos", [phases])], { axis: { int: 1 } });
+  const timeWeight = weight("time_embedding.weight", [2 * TIME_FREQUENCIES.length, LATENT_CHANNELS], 0.25);
+  const timeShift = b.op("Reshape", [b.op("MatMul", [timeFeatures, timeWeight]), channelPlanes]);
+
+  // Text conditioning from a max over the sequence, so any length (77, 154, …) works. A mean would be dominated by
+  // the ~70 padding positions, which are alike in every prompt; the max picks up the prompt's own tokens.
+  const pooled = b.op("ReduceMax", [context], { axes: { ints: [1] }, keepdims: { int: 0 } });
+  const textScale = b.op("Tanh", [b.op("MatMul", [pooled, weight("text_scale.weight", [hidden, LATENT_CHANNELS], 1 / Math.sqrt(hidden))])]);
+  const textShift = b.op("MatMul", [pooled, weight("text_shift.weight", [hidden, LATENT_CHANNELS], 0.7 / Math.sqrt(hidden))]);
+
+  const features = b.op(
+    "Conv",
+    [sample, weight("conv.weight", [LATENT_CHANNELS, LATENT_CHANNELS, 3, 3], 1 / 6), weight("conv.bias", [LATENT_CHANNELS], 0.1)],
+    { pads: { ints: [1, 1, 1, 1] } },
+  );
+  const one = b.constantFloat("one", [1], [1]);
+  const modulated = b.op("Add", [
+    b.op("Add", [b.op("Mul", [features, b.op("Add", [b.op("Reshape", [textScale, channelPlanes]), one])]), b.op("Reshape", [textShift, channelPlanes])]),
+    timeShift,
+  ]);
+  const residual = b.op("Mul", [b.op("Tanh", [modulated]), b.constantFloat("residual_scale", [1], [UNET_RESIDUAL_SCALE])]);
+  b.floatOutput(b.op("Add", [sample, residual]), "out_sample", spec.floatType, [batch, channels, height, width]);
+
+  return b.encode(spec.unetExternalData ?? undefined);
+}
