@@ -39,11 +39,24 @@ const EnvSchema = z.object({
   SERENA_CORS_ALLOW_ORIGINS: csv,
   SERENA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   SERENA_MAX_BODY_BYTES: positiveInt(LIMITS.maxBodyBytes),
-  SERENA_BACKEND: z.enum(["local", "lambda", "http", "none"]).default("none"),
+  SERENA_BACKEND: z.enum(["local", "lambda", "http", "none"]).default("local"),
   SERENA_MODEL_DIR: z.string().optional(),
   SERENA_MODELS_ROOT: z.string().optional(),
   SERENA_CACHE_DIR: z.string().default(path.join(os.tmpdir(), "serena-cache")),
   SERENA_ORT_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  SERENA_BUCKET: z.string().optional(),
+  SERENA_S3_ENDPOINT: z.url().optional(),
+  SERENA_S3_REGION: z.string().default("us-east-1"),
+  SERENA_MODEL_S3_URI: z.string().regex(/^s3:\/\/[^/]+\/.*$/, "must look like s3://bucket/prefix/").optional(),
+  SERENA_PRESIGN_EXPIRES: positiveInt(3600),
+  SERENA_MAX_RESPONSE_BYTES: positiveInt(5_500_000),
+  SERENA_WORKER_FUNCTION: z.string().optional(),
+  SERENA_LAMBDA_ENDPOINT: z.url().optional(),
+  SERENA_WORKER_URL: z.url().optional(),
+  SERENA_WORKER_TOKEN: z.string().optional(),
+  SERENA_WORKER_TIMEOUT_MS: positiveInt(28_000),
+  SERENA_WORKER_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  SERENA_JOB_RUNNER_FUNCTION: z.string().optional(),
 });
 
 export type Config = ReturnType<typeof parseConfig>;
@@ -69,6 +82,28 @@ export function parseConfig(env: NodeJS.ProcessEnv) {
     modelsRoot: e.SERENA_MODELS_ROOT ?? null,
     cacheDir: e.SERENA_CACHE_DIR,
     ortThreads: e.SERENA_ORT_THREADS,
+    storage: {
+      /** Outputs, job state and shared settings; unset means in-memory state and inline images only. */
+      bucket: e.SERENA_BUCKET ?? null,
+      /** An S3-compatible endpoint (local servers in tests and development); unset means AWS. */
+      endpoint: e.SERENA_S3_ENDPOINT ?? null,
+      region: e.SERENA_S3_REGION,
+      presignExpiresSeconds: e.SERENA_PRESIGN_EXPIRES,
+      /** A model folder in S3, downloaded to the cache folder on cold start. */
+      modelUri: e.SERENA_MODEL_S3_URI ?? null,
+    },
+    /** Responses whose images would pass this size are stored in S3 and returned as URLs (Lambda's limit is 6 MB). */
+    maxResponseBytes: e.SERENA_MAX_RESPONSE_BYTES,
+    worker: {
+      functionName: e.SERENA_WORKER_FUNCTION ?? null,
+      lambdaEndpoint: e.SERENA_LAMBDA_ENDPOINT ?? null,
+      url: e.SERENA_WORKER_URL ?? null,
+      token: e.SERENA_WORKER_TOKEN ?? null,
+      timeoutMs: e.SERENA_WORKER_TIMEOUT_MS,
+      retries: e.SERENA_WORKER_RETRIES,
+    },
+    /** The function that runs async jobs; unset means jobs run in this process. */
+    jobRunnerFunction: e.SERENA_JOB_RUNNER_FUNCTION ?? null,
   };
 }
 

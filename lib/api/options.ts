@@ -31,11 +31,14 @@ export async function updateOptions(body: Record<string, unknown>, ctx: RouteCon
     else issues.push(...toValidationIssues(parsed.error, "body").map((i) => ({ ...i, loc: ["body", key, ...i.loc.slice(1)] })));
   }
   if (issues.length > 0) throw new RequestValidationError(issues);
-  if (typeof patch.sd_model_checkpoint === "string") {
-    const model = await findModel(ctx.backend, patch.sd_model_checkpoint);
+  const checkpoint = patch.sd_model_checkpoint;
+  // An unchanged value is skipped (A1111 `opts.set`), so posting back what GET returned works without a model.
+  if (typeof checkpoint === "string" && checkpoint === (await readOptions(ctx)).sd_model_checkpoint) delete patch.sd_model_checkpoint;
+  else if (typeof checkpoint === "string") {
+    const model = await findModel(ctx.backend, checkpoint);
     if (!model) {
       const known = (await ctx.backend.listModels()).map((m) => m.title);
-      throw invalidField(["sd_model_checkpoint"], `model '${patch.sd_model_checkpoint}' not found; available: ${known.join(", ") || "none"}`);
+      throw invalidField(["sd_model_checkpoint"], `model '${checkpoint}' not found; available: ${known.join(", ") || "none"}`);
     }
     patch.sd_model_checkpoint = model.title;
     patch.sd_checkpoint_hash = model.sha256 ?? "";

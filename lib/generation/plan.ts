@@ -45,6 +45,8 @@ export interface PlanEnvironment {
   now?: Date;
   /** Draws the seed for -1 (A1111: uniform on [0, 4294967293]). */
   drawSeed?: () => number;
+  /** img2img with several init images runs batches of their count (A1111 `StableDiffusionProcessingImg2Img.init`). */
+  batchSizeOverride?: number;
 }
 
 export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): GenerationPlan {
@@ -52,7 +54,8 @@ export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): G
   const resolved = resolveSampler(request.sampler_name ?? request.sampler_index, request.scheduler);
   // The request schema already rejected unknown names; reaching this is a programming error.
   if ("error" in resolved) throw new Error(`unresolvable ${resolved.error} in a validated request`);
-  const imageCount = request.batch_size * request.n_iter;
+  const batchSize = env.batchSizeOverride ?? request.batch_size;
+  const imageCount = batchSize * request.n_iter;
   const seed = fixSeed(request.seed, env.drawSeed);
   const subseed = fixSeed(request.subseed, env.drawSeed);
   const defaultEta = resolved.sampler.family === "timesteps" ? options.eta_ddim : options.eta_ancestral;
@@ -71,7 +74,7 @@ export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): G
     scheduleType: scheduleTypeLabel(resolved),
     outputWidth: Math.floor(request.width / 8) * 8,
     outputHeight: Math.floor(request.height / 8) * 8,
-    batchSize: request.batch_size,
+    batchSize,
     nIter: request.n_iter,
     imageCount,
     eta: request.eta ?? defaultEta,

@@ -78,7 +78,7 @@ function build<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>
     .use(httpHeaderNormalizer() as unknown as RouteMiddleware)
     .use(httpEventNormalizer() as unknown as RouteMiddleware)
     .use(basicAuth())
-    .use(jsonBody())
+    .use(jsonBody({ parse: spec.body !== undefined }))
     .use(validateInput({ body: spec.body, query: spec.query }));
   if (spec.generation) stack.use(ciFake());
   return stack.handler(async (event, context) => {

@@ -44,9 +44,16 @@ export function pasteOnCanvas(src: Pixels, width: number, height: number, x: num
   return { data, width, height, channels: c };
 }
 
-/** PIL's `Image.blend(a, b, alpha)`: a·(1−alpha) + b·alpha per channel, rounded. */
+/**
+ * PIL's `Image.blend(a, b, alpha)` for alpha in [0, 1] (libImaging/Blend.c): `(UINT8)(a + alpha·(b − a))` with a
+ * C float alpha, so float32 arithmetic truncated toward zero.
+ */
 export function blendPixels(a: Pixels, b: Pixels, alpha: number): Pixels {
+  const f = Math.fround(alpha);
   const out = Buffer.alloc(a.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(a.data[i]! * (1 - alpha) + b.data[i]! * alpha);
+  for (let i = 0; i < out.length; i++) {
+    const from = a.data[i]!;
+    out[i] = Math.trunc(Math.fround(from + Math.fround(f * (b.data[i]! - from))));
+  }
   return { ...a, data: out };
 }

@@ -17,6 +17,19 @@ export interface GenerationOutput {
   /** Encoded image files (PNG unless options.samples_format says otherwise), one per image. */
   images: Buffer[];
   info: GenerationInfo;
+  /** Where the time went, in milliseconds (engines that measure it; the benchmark and logs read it). */
+  timings?: GenerationTimings;
+}
+
+export interface GenerationTimings {
+  /** Init images, tokenising and text encoding. */
+  prepare: number;
+  /** Initial noise and the sampler loop, UNet calls included. */
+  sampling: number;
+  /** VAE decode and conversion to 8-bit pixels. */
+  decoding: number;
+  /** Image files with their infotexts. */
+  encoding: number;
 }
 
 export interface ProgressUpdate {
@@ -39,4 +52,6 @@ export interface InferenceBackend {
   generate(job: GenerationJob, hooks?: GenerationHooks): Promise<GenerationOutput>;
   /** The checkpoints this backend can load, in `/sdapi/v1/sd-models` shape. */
   listModels(): Promise<SDModelItem[]>;
+  /** Frees workers and connections (tests, shutdown). */
+  close?(): Promise<void>;
 }

@@ -64,6 +64,8 @@ export function parseGenerationParameters(text: string): Record<string, unknown>
   }
 
   for (const [key, rawValue] of paramMatches(lastLine)) {
+    // A1111 reads v[0] first: an empty value raises IndexError there, and the entry is skipped.
+    if (rawValue === "") continue;
     const value = rawValue.length > 1 && rawValue.startsWith('"') && rawValue.endsWith('"') ? unquote(rawValue) : rawValue;
     const size = IMAGE_SIZE.exec(value);
     if (size) {

@@ -4,6 +4,7 @@
  */
 import { getConfig, type Config } from "../config.ts";
 import type { InferenceBackend } from "../inference/backend.ts";
+import { createLocalBackend } from "../inference/local/local-backend.ts";
 import { createUnavailableBackend } from "../inference/unavailable-backend.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMemoryOptionsStore, type OptionsStore } from "./options-store.ts";
@@ -19,8 +20,8 @@ export interface Services {
 
 export function createBackend(config: Config): InferenceBackend {
   switch (config.backend) {
-    case "none":
-      return createUnavailableBackend();
+    case "local":
+      return createLocalBackend(config);
     default:
       return createUnavailableBackend();
   }

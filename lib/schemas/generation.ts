@@ -183,7 +183,13 @@ function checkCommon(body: Common & { enable_hr?: boolean; hr_sampler_name?: str
   }
 }
 
-export const Txt2ImgRequest = z.object(txt2imgShape).superRefine(checkCommon).meta({ id: "StableDiffusionTxt2ImgProcessingAPI" });
+/**
+ * Cross-field rules read field values, so they run only once every field is valid: a rejected width must not also
+ * be blamed on batch_size (pydantic's `skip_on_failure`).
+ */
+const onceFieldsAreValid = { when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
+
+export const Txt2ImgRequest = z.object(txt2imgShape).superRefine(checkCommon, onceFieldsAreValid).meta({ id: "StableDiffusionTxt2ImgProcessingAPI" });
 
 export const Img2ImgRequest = z
   .object(img2imgShape)
@@ -198,7 +204,7 @@ export const Img2ImgRequest = z
         message: `bad number of images passed: ${body.init_images.length}; expecting ${body.batch_size} or less`,
       });
     }
-  })
+  }, onceFieldsAreValid)
   .meta({ id: "StableDiffusionImg2ImgProcessingAPI" });
 
 export type Txt2ImgRequest = z.output<typeof Txt2ImgRequest>;

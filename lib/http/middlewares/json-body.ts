@@ -3,7 +3,8 @@
  * empty body → "field required"; malformed JSON → 422 `value_error.jsondecode`. Serena is more lenient in one
  * case: `curl -d` labels JSON as application/x-www-form-urlencoded, and text/plain is common too, so those are
  * parsed as JSON as well; other content types (multipart, images) make the body "not a valid dict".
- * Bodies over the configured limit are refused with 413 before parsing.
+ * Bodies over the configured limit are refused with 413 before parsing. Routes that declare no body never parse
+ * one (FastAPI reads the body only for a body parameter), so `POST /interrupt` with stray bytes still answers.
  */
 import { payloadTooLarge, RequestValidationError } from "../../errors.ts";
 import type { RouteMiddleware } from "../context.ts";
@@ -24,13 +25,14 @@ function jsonErrorPosition(message: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-export function jsonBody(): RouteMiddleware {
+export function jsonBody(options: { parse: boolean }): RouteMiddleware {
   return {
     before(request) {
       const { event, context } = request;
       const limit = context.services.config.maxBodyBytes;
       const size = eventBodySize(event);
       if (size > limit) throw payloadTooLarge(size, limit);
+      if (!options.parse) return;
       const bytes = eventBodyBytes(event);
       if (!bytes || bytes.length === 0) {
         context.rawBody = undefined;

@@ -1,0 +1,144 @@
+/**
+ * D(x, σ) for a batch of images with classifier-free guidance (A1111 modules/sd_samplers_cfg_denoiser.py,
+ * k-diffusion external.py): the UNet sees x·c_in at the fractional timestep t(σ); its ε (or v) output becomes a
+ * denoised estimate; guidance combines in denoised space, D = D_u + Σ_j w_j·s·(D_c,j − D_u). Cond and uncond
+ * evaluations of the same context length run as one UNet batch (DESIGN.md §3).
+ */
+import type { DiffusionModel, Shape3 } from "../model/index.ts";
+import type { ModelSigmas } from "../schedules/model-sigmas.ts";
+import type { ImageConditioning } from "./conditioning.ts";
+import type { TextEmbedding } from "./text-conditioner.ts";
+
+export interface CfgDenoiserSetup {
+  readonly model: DiffusionModel;
+  /** Maps σ to the UNet timestep. */
+  readonly schedule: ModelSigmas;
+  /** Per image: [C, h, w]. */
+  readonly latentShape: Shape3;
+  readonly conditioning: readonly ImageConditioning[];
+  readonly cfgScale: number;
+  /** Largest UNet batch to run at once (memory bound); a fixed-batch export overrides it. */
+  readonly maxUnetBatch: number;
+}
+
+interface Evaluation {
+  readonly image: number;
+  readonly embedding: TextEmbedding;
+  /** Index into the cond parts of that image, or -1 for the uncond. */
+  readonly part: number;
+}
+
+export interface CfgDenoiser {
+  (x: Float32Array, sigma: number): Promise<Float32Array>;
+  /** Model calls made so far; prompt-editing schedules are looked up by it (A1111 `CFGDenoiser.step`). */
+  readonly calls: number;
+}
+
+export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
+  const { model, schedule, latentShape, conditioning, cfgScale } = setup;
+  const [channels, h, w] = latentShape;
+  const perImage = channels * h * w;
+  const hidden = model.facts.textHiddenSize;
+  const vPrediction = model.facts.predictionType === "v_prediction";
+  const fixedBatch = model.facts.unetBatch === "dynamic" ? null : model.facts.unetBatch;
+  const maxBatch = fixedBatch ?? Math.max(1, setup.maxUnetBatch);
+  // A1111 drops the uncond pass at CFG scale 1 when every image has a single weight-1 cond.
+  const skipUncond = cfgScale === 1 && conditioning.every((c) => c.cond.length === 1 && c.condWeights[0] === 1);
+  let calls = 0;
+  let xIn = new Float32Array(0);
+  // Packed UNet inputs are reused across steps: contexts only change when a prompt edit switches text.
+  const samples = new Map<number, Float32Array>();
+  const contexts = new Map<string, Float32Array>();
+  const embeddingIds = new Map<TextEmbedding, number>();
+  const idOf = (e: TextEmbedding) => embeddingIds.get(e) ?? embeddingIds.set(e, embeddingIds.size).get(e)!;
+
+  function packedContext(slice: readonly Evaluation[], n: number, tokens: number): Float32Array {
+    const key = `${n}:${slice.map((e) => idOf(e.embedding)).join(",")}`;
+    let context = contexts.get(key);
+    if (!context) {
+      context = new Float32Array(n * tokens * hidden);
+      for (let k = 0; k < n; k++) context.set(slice[Math.min(k, slice.length - 1)]!.embedding.context, k * tokens * hidden);
+      if (contexts.size > 64) contexts.clear();
+      contexts.set(key, context);
+    }
+    return context;
+  }
+
+  async function runGroup(group: Evaluation[], timestep: number): Promise<Float32Array[]> {
+    const outputs: Float32Array[] = [];
+    for (let start = 0; start < group.length; start += maxBatch) {
+      const slice = group.slice(start, start + maxBatch);
+      const n = fixedBatch ?? slice.length;
+      const tokens = slice[0]!.embedding.tokens;
+      let sample = samples.get(n);
+      if (!sample) samples.set(n, (sample = new Float32Array(n * perImage)));
+      for (let k = 0; k < n; k++) {
+        const image = slice[Math.min(k, slice.length - 1)]!.image;
+        sample.set(xIn.subarray(image * perImage, (image + 1) * perImage), k * perImage);
+      }
+      const context = packedContext(slice, n, tokens);
+      const out = await model.predictNoise(sample, [n, channels, h, w], timestep, context, [n, tokens, hidden]);
+      for (let k = 0; k < slice.length; k++) outputs.push(out.subarray(k * perImage, (k + 1) * perImage));
+    }
+    return outputs;
+  }
+
+  const denoise = async (x: Float32Array, sigma: number): Promise<Float32Array> => {
+    const call = calls++;
+    const batch = x.length / perImage;
+    const cIn = 1 / Math.sqrt(sigma * sigma + 1);
+    if (xIn.length !== x.length) xIn = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) xIn[i] = x[i]! * cIn;
+
+    const evaluations: Evaluation[] = [];
+    for (let image = 0; image < batch; image++) {
+      const c = conditioning[image]!;
+      c.cond.forEach((schedule, part) => evaluations.push({ image, embedding: schedule.at(call), part }));
+      if (!skipUncond) evaluations.push({ image, embedding: c.uncond.at(call), part: -1 });
+    }
+    const groups = new Map<number, Evaluation[]>();
+    for (const e of evaluations) groups.set(e.embedding.tokens, [...(groups.get(e.embedding.tokens) ?? []), e]);
+
+    const timestep = schedule.sigmaToT(sigma);
+    const outputs = new Map<Evaluation, Float32Array>();
+    for (const group of groups.values()) {
+      const results = await runGroup(group, timestep);
+      group.forEach((e, k) => outputs.set(e, results[k]!));
+    }
+
+    // Model output → denoised: ε models D = x − σ·ε; v models D = x/(σ²+1) − σ/√(σ²+1)·v (k-diffusion external.py).
+    const cSkip = vPrediction ? 1 / (sigma * sigma + 1) : 1;
+    const cOut = vPrediction ? -sigma / Math.sqrt(sigma * sigma + 1) : -sigma;
+    const result = new Float32Array(x.length);
+    for (let image = 0; image < batch; image++) {
+      const own = evaluations.filter((e) => e.image === image);
+      const uncond = own.find((e) => e.part === -1);
+      const conds = own.filter((e) => e.part >= 0);
+      const condOut = conds.map((e) => outputs.get(e)!);
+      const condScale = conds.map((e) => conditioning[image]!.condWeights[e.part]! * cfgScale);
+      const uncondOut = uncond ? outputs.get(uncond)! : null;
+      const base = image * perImage;
+      if (!uncondOut) {
+        for (let i = 0; i < perImage; i++) result[base + i] = x[base + i]! * cSkip + condOut[0]![i]! * cOut;
+      } else if (condOut.length === 1) {
+        // The common case, one cond: D = D_u + s·(D_c − D_u), where the x·c_skip terms cancel in the difference.
+        const c0 = condOut[0]!;
+        const s0 = condScale[0]!;
+        for (let i = 0; i < perImage; i++) {
+          const du = x[base + i]! * cSkip + uncondOut[i]! * cOut;
+          result[base + i] = du + s0 * cOut * (c0[i]! - uncondOut[i]!);
+        }
+      } else {
+        for (let i = 0; i < perImage; i++) {
+          const du = x[base + i]! * cSkip + uncondOut[i]! * cOut;
+          let d = du;
+          for (let k = 0; k < condOut.length; k++) d += condScale[k]! * cOut * (condOut[k]![i]! - uncondOut[i]!);
+          result[base + i] = d;
+        }
+      }
+    }
+    return result;
+  };
+
+  return Object.defineProperty(denoise, "calls", { get: () => calls }) as CfgDenoiser;
+}

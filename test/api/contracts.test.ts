@@ -1,0 +1,62 @@
+/**
+ * Every route in lib/routes.ts, invoked as API Gateway invokes it (HTTP API v2 and REST v1 events), answers 200
+ * with a body that its contract's zod response schema accepts.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { CONTRACTS, type Contract, type RouteFile } from "../../lib/api/contracts.ts";
+import { GenerationInfo } from "../../lib/schemas/generation-response.ts";
+import { ROUTES } from "../../lib/routes.ts";
+import { apiClient, loadRouteHandler, type ApiClient } from "../fixtures/api.ts";
+import type { EventVersion } from "../fixtures/events.ts";
+import { sampleRequests, type SampleRequest } from "../fixtures/sample-requests.ts";
+import { ciServices } from "../fixtures/services.ts";
+
+const contractOf = (file: string): Contract => CONTRACTS[file as RouteFile];
+
+describe("the route table and the contracts", () => {
+  it("has one contract per route and one route per contract", () => {
+    expect(new Set(ROUTES.map((r) => r.file))).toEqual(new Set(Object.keys(CONTRACTS)));
+  });
+
+  it("has no two routes with the same method and path", () => {
+    const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it.each(ROUTES.map((r) => [r.file]))("functions/%s.ts exports a handler that can be bound to services", async (file) => {
+    const handler = await loadRouteHandler(file);
+    expect(typeof handler).toBe("function");
+    expect(typeof handler.withServices).toBe("function");
+  });
+
+  it("stays within API Gateway's 30 s integration timeout", () => {
+    for (const route of ROUTES) expect(route.timeout).toBeLessThan(30);
+  });
+});
+
+describe.each<EventVersion>(["v2", "v1"])("every route with %s events", (version) => {
+  let client: ApiClient;
+  let samples: Record<RouteFile, SampleRequest>;
+  beforeAll(async () => {
+    client = apiClient(ciServices(), { version });
+    samples = await sampleRequests();
+  });
+
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))("%s answers 200 with its contract's response", async (_name, route) => {
+    const sample = samples[route.file as RouteFile];
+    const url = sample.query ? `${route.path}?${sample.query}` : route.path;
+    const reply = await client.send(route.method, url, sample.body);
+    expect(reply.status, reply.text.slice(0, 500)).toBe(200);
+    // A1111's log_and_time middleware adds X-Process-Time to every response (a1111-api.md §1).
+    expect(reply.headers["x-process-time"]).toMatch(/^\d+\.\d{4}$/);
+    const contract = contractOf(route.file);
+    if (contract.response === null) {
+      expect(reply.headers["content-type"]).toContain(contract.produces);
+      return;
+    }
+    expect(reply.headers["content-type"]).toMatch(/^application\/json/);
+    const parsed = contract.response.safeParse(reply.json());
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    if (contract.generation) expect(GenerationInfo.safeParse(JSON.parse(reply.json().info)).success).toBe(true);
+  });
+});
