@@ -1,3 +1,5 @@
+import { pythonWholeWord } from "./python-word.ts";
+
 /** A run of prompt text and its attention multiplier; `["BREAK", -1]` marks a chunk break. */
 export type AttentionPiece = [text: string, weight: number];
 
@@ -7,8 +9,8 @@ export type AttentionPiece = [text: string, weight: number];
  */
 const ATTENTION_TOKEN = /\\\(|\\\)|\\\[|\\\]|\\\\|\\|\(|\[|:\s*([+-]?[.\d]+)\s*\)|\)|\]|[^\\()[\]:]+|:/g;
 
-/** `\s*\bBREAK\b\s*` with Python's Unicode word characters. */
-const BREAK = /\s*(?<![\p{L}\p{N}_])BREAK(?![\p{L}\p{N}_])\s*/u;
+/** A1111 `re_break` `\s*\bBREAK\b\s*`. */
+const BREAK = new RegExp(String.raw`\s*${pythonWholeWord("BREAK")}\s*`, "u");
 
 const ROUND_MULTIPLIER = 1.1;
 const SQUARE_MULTIPLIER = 1 / 1.1;

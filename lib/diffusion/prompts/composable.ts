@@ -1,11 +1,13 @@
+import { pythonWholeWord } from "./python-word.ts";
+
 /** One `AND`-separated part of a prompt and its composable-diffusion weight. */
 export interface ComposablePart {
   readonly text: string;
   readonly weight: number;
 }
 
-/** `\bAND\b` with Python's Unicode word characters. */
-const AND = /(?<![\p{L}\p{N}_])AND(?![\p{L}\p{N}_])/u;
+/** A1111 `re_AND` `\bAND\b`. */
+const AND = new RegExp(pythonWholeWord("AND"), "u");
 
 /** A1111 `re_weight`: the text, then an optional `:weight` and trailing whitespace. */
 const PART_WEIGHT = /^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$/;
@@ -17,8 +19,8 @@ const PART_WEIGHT = /^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$/;
  */
 export function splitComposablePrompt(prompt: string): ComposablePart[] {
   return prompt.split(AND).map((part) => {
-    const match = PART_WEIGHT.exec(part);
-    if (match === null) return { text: part, weight: 1 };
+    // The pattern matches every string: the lazy text group can take all of it.
+    const match = PART_WEIGHT.exec(part) as RegExpExecArray;
     return { text: match[1], weight: match[2] === undefined ? 1 : Number(match[2]) };
   });
 }

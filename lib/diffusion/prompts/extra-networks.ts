@@ -1,3 +1,5 @@
+import { PYTHON_WORD_CHAR } from "./python-word.ts";
+
 /** One `<name:arg1:arg2…>` tag (A1111 modules/extra_networks.py `ExtraNetworkParams`). */
 export interface ExtraNetworkTag {
   /** The network kind, e.g. "lora" or "hypernet". */
@@ -10,8 +12,8 @@ export interface ExtraNetworkTag {
   readonly named: Readonly<Record<string, string>>;
 }
 
-/** A1111 `re_extra_net` `<(\w+):([^>]+)>`, with Python's Unicode word characters. */
-const EXTRA_NETWORK_TAG = /<([\p{L}\p{N}_]+):([^>]+)>/gu;
+/** A1111 `re_extra_net` `<(\w+):([^>]+)>`. */
+const EXTRA_NETWORK_TAG = new RegExp(`<(${PYTHON_WORD_CHAR}+):([^>]+)>`, "gu");
 
 function extraNetworkTag(name: string, args: string): ExtraNetworkTag {
   const items = args.split(":");

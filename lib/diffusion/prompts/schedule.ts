@@ -1,5 +1,5 @@
-import { parsePromptSchedule } from "./schedule-grammar.ts";
-import type { PromptNode, ScheduledNode } from "./schedule-grammar.ts";
+import { isPromptSequence, parsePromptSchedule } from "./schedule-grammar.ts";
+import type { PromptSequence, ScheduledNode } from "./schedule-grammar.ts";
 
 /** `[end_at_step, text]`: the text conditions every step up to and including end_at_step. */
 export type PromptScheduleEntry = readonly [endAtStep: number, text: string];
@@ -28,10 +28,11 @@ function resolveWhen(when: string, resolution: StepResolution): number {
 }
 
 /** Every scheduled `when` of 1 or more is a switch point, and any alternation switches at every step. */
-function collectSwitchSteps(nodes: readonly PromptNode[], resolution: StepResolution, into: Set<number>): void {
+function collectSwitchSteps(nodes: PromptSequence, resolution: StepResolution, into: Set<number>): void {
   for (const node of nodes) {
     if (typeof node === "string") continue;
-    if (node.kind === "scheduled") {
+    if (isPromptSequence(node)) collectSwitchSteps(node, resolution, into);
+    else if (node.kind === "scheduled") {
       const step = resolveWhen(node.when, resolution);
       if (step >= 1) into.add(step);
       collectSwitchSteps(node.before, resolution, into);
@@ -43,15 +44,16 @@ function collectSwitchSteps(nodes: readonly PromptNode[], resolution: StepResolu
   }
 }
 
-function renderScheduled(node: ScheduledNode, step: number, resolution: StepResolution): readonly PromptNode[] {
+function renderScheduled(node: ScheduledNode, step: number, resolution: StepResolution): PromptSequence {
   return step <= resolveWhen(node.when, resolution) ? node.before : node.after;
 }
 
 /** The prompt text in force at `step`; alternation picks option (step − 1) mod count. */
-function renderAtStep(nodes: readonly PromptNode[], step: number, resolution: StepResolution): string {
+function renderAtStep(nodes: PromptSequence, step: number, resolution: StepResolution): string {
   let text = "";
   for (const node of nodes) {
     if (typeof node === "string") text += node;
+    else if (isPromptSequence(node)) text += renderAtStep(node, step, resolution);
     else if (node.kind === "scheduled") text += renderAtStep(renderScheduled(node, step, resolution), step, resolution);
     else text += renderAtStep(node.options[(step - 1) % node.options.length], step, resolution);
   }

@@ -147,6 +147,7 @@ export function createClipTokenizer(files: ClipTokenizerFiles): ClipTokenizer {
   const bosId = tokenId(vocab, specials.bos, "bos");
   const eosId = tokenId(vocab, specials.eos, "eos");
   const padId = tokenId(vocab, specials.pad, "pad");
+  // Checked here because the BPE model would otherwise map unknown pieces to an undefined id.
   tokenId(vocab, specials.unk, "unk");
   const json = clipTokenizerJson(vocab, readMerges(files.merges), specials, { bos: bosId, eos: eosId });
   const tokenizer = new Tokenizer(json, {

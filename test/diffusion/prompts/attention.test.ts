@@ -112,4 +112,13 @@ describe("BREAK", () => {
     // re_break `\s*\bBREAK\b\s*`.
     expectPieces(parsePromptAttention("BREAKFAST aBREAK"), [["BREAKFAST aBREAK", 1.0]]);
   });
+
+  it("counts Unicode letters as word characters, as Python's \\b does", () => {
+    expectPieces(parsePromptAttention("caféBREAK x"), [["caféBREAK x", 1.0]]);
+    expectPieces(parsePromptAttention("café BREAK x"), [
+      ["café", 1.0],
+      ["BREAK", -1],
+      ["x", 1.0],
+    ]);
+  });
 });

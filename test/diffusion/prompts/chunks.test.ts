@@ -1,9 +1,10 @@
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CHUNK_TOKENS, emptyChunk, tokenizePrompt } from "../../../lib/diffusion/prompts/chunks.ts";
 import type { PromptChunk } from "../../../lib/diffusion/prompts/chunks.ts";
 import type { ClipTokenizer } from "../../../lib/diffusion/tokenizer/clip-tokenizer.ts";
-import { loadClipTokenizer } from "../../../lib/diffusion/tokenizer/clip-tokenizer.ts";
+import { createClipTokenizer, loadClipTokenizer } from "../../../lib/diffusion/tokenizer/clip-tokenizer.ts";
 
 // Chunking rules: a1111-api.md §7.3 (A1111 modules/sd_hijack_clip.py `tokenize_line`, `empty_chunk`, v1.10.1).
 // Ids: engine-notes §6.2 — BOS 49406, EOS 49407, "a" 320, "photo" 1125, "of" 539, "cat" 2368, "," 267.
@@ -12,9 +13,11 @@ const EOS = 49407;
 const A = 320;
 const COMMA = 267;
 
+const ASSETS = fileURLToPath(new URL("../../../assets/clip-tokenizer/", import.meta.url));
+
 let tokenizer: ClipTokenizer;
 beforeAll(async () => {
-  tokenizer = await loadClipTokenizer(fileURLToPath(new URL("../../../assets/clip-tokenizer/", import.meta.url)));
+  tokenizer = await loadClipTokenizer(ASSETS);
 });
 
 /** `[BOS] + tokens + padding + [EOS]` as 77 ids. */
@@ -141,7 +144,16 @@ describe("attention weights", () => {
 });
 
 describe("pad id 0 (SD 2.x)", () => {
-  const sd2 = (): ClipTokenizer => ({ ...tokenizer, padId: 0, encode: tokenizer.encode });
+  let sd2Tokenizer: ClipTokenizer;
+  beforeAll(async () => {
+    const [vocab, merges] = await Promise.all([
+      readFile(`${ASSETS}vocab.json`, "utf8").then((text) => JSON.parse(text) as unknown),
+      readFile(`${ASSETS}merges.txt`, "utf8"),
+    ]);
+    // engine-notes §6.1: SD 2.x tokenizer_config.json names pad_token "!" (id 0).
+    sd2Tokenizer = createClipTokenizer({ vocab, merges, tokenizerConfig: { pad_token: "!" } });
+  });
+  const sd2 = () => sd2Tokenizer;
 
   it("sets every position after the first EOS to 0", () => {
     const { chunks } = tokenizePrompt("a photo of a cat", sd2());

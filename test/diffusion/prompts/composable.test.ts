@@ -16,6 +16,12 @@ describe("splitComposablePrompt", () => {
 
   it("splits only on the whole word AND", () => {
     expect(splitComposablePrompt("ANDROID and BRANDY")).toEqual([{ text: "ANDROID and BRANDY", weight: 1 }]);
+    // Python's \b is Unicode-aware: 猫 is a word character.
+    expect(splitComposablePrompt("猫AND犬")).toEqual([{ text: "猫AND犬", weight: 1 }]);
+    expect(splitComposablePrompt("猫 AND 犬")).toEqual([
+      { text: "猫", weight: 1 },
+      { text: " 犬", weight: 1 },
+    ]);
   });
 
   it("reads signed and fractional weights", () => {

@@ -21,6 +21,10 @@ describe("parseExtraNetworks", () => {
     ]);
   });
 
+  it("accepts Unicode names, as Python's \\w does", () => {
+    expect(parseExtraNetworks("a <ロラ:x> b")).toMatchObject({ prompt: "a  b", tags: [{ name: "ロラ", items: ["x"] }] });
+  });
+
   it("leaves a prompt without tags unchanged", () => {
     expect(parseExtraNetworks("a <b> c <:x> d <e:>")).toEqual({ prompt: "a <b> c <:x> d <e:>", tags: [] });
   });

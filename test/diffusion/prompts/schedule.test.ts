@@ -78,6 +78,21 @@ describe("unbalanced and unparseable prompts", () => {
   it("uses the whole prompt unchanged when the grammar rejects it (a | outside [a|b])", () => {
     expect(g("a | [b:3]")).toEqual([[10, "a | [b:3]"]]);
   });
+
+  it("uses the whole prompt unchanged when it ends in a lone backslash", () => {
+    expect(g("a [b:3] c\\")).toEqual([[10, "a [b:3] c\\"]]);
+  });
+
+  it("reads escaped brackets as text, not as a schedule", () => {
+    expect(g("a \\[b:3]")).toEqual([[10, "a \\[b:3]"]]);
+  });
+
+  it("uses a prompt nested deeper than 1000 brackets unchanged (A1111 fails the request instead)", () => {
+    const deep = `${"(".repeat(1001)}a [b:3]${")".repeat(1001)}`;
+    expect(g(deep)).toEqual([[10, deep]]);
+    const shallow = `${"(".repeat(999)}a [b:3]${")".repeat(999)}`;
+    expect(g(shallow)).toHaveLength(2);
+  });
 });
 
 describe("alternation [a|b|…]", () => {
