@@ -45,8 +45,6 @@ export interface PlanEnvironment {
   now?: Date;
   /** Draws the seed for -1 (A1111: uniform on [0, 4294967293]). */
   drawSeed?: () => number;
-  /** img2img with several init images runs batches of their count (A1111 `StableDiffusionProcessingImg2Img.init`). */
-  batchSizeOverride?: number;
 }
 
 export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): GenerationPlan {
@@ -54,7 +52,10 @@ export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): G
   const resolved = resolveSampler(request.sampler_name ?? request.sampler_index, request.scheduler);
   // The request schema already rejected unknown names; reaching this is a programming error.
   if ("error" in resolved) throw new Error(`unresolvable ${resolved.error} in a validated request`);
-  const batchSize = env.batchSizeOverride ?? request.batch_size;
+  // A1111 (`StableDiffusionProcessingImg2Img.init`): one init image is repeated batch_size times; 2…batch_size
+  // images set the batch size to their count.
+  const initImages = job.type === "img2img" ? (job.request.init_images?.length ?? 0) : 0;
+  const batchSize = initImages > 1 ? initImages : request.batch_size;
   const imageCount = batchSize * request.n_iter;
   const seed = fixSeed(request.seed, env.drawSeed);
   const subseed = fixSeed(request.subseed, env.drawSeed);

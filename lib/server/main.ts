@@ -5,7 +5,7 @@ import { createServer, listen } from "./server.ts";
 
 const config = getConfig();
 const services = getServices();
-const server = createServer(config);
+const server = createServer(services);
 const { host, port } = await listen(server, config.host, config.port);
 services.logger.info("serena listening", {
   url: `http://${host}:${port}`,

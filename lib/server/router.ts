@@ -1,9 +1,6 @@
 /** Finds the route for a method and path in the shared route table and loads its handler module. */
-import type { Context } from "aws-lambda";
-import type { HttpEvent, HttpResult } from "../http/event.ts";
+import type { RouteHandler } from "../http/route.ts";
 import { ROUTES, type RouteDefinition } from "../routes.ts";
-
-export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 function matchPath(template: string, path: string): Record<string, string> | null {
   const t = template.split("/");
@@ -38,13 +35,13 @@ export function findRoute(method: string, path: string, routes = ROUTES): RouteM
   return pathExists ? "method-not-allowed" : "not-found";
 }
 
-const loaded = new Map<string, Promise<LambdaHandler>>();
+const loaded = new Map<string, Promise<RouteHandler>>();
 
-export function loadHandler(route: RouteDefinition): Promise<LambdaHandler> {
+export function loadHandler(route: RouteDefinition): Promise<RouteHandler> {
   let handler = loaded.get(route.file);
   if (!handler) {
     handler = import(new URL(`../../functions/${route.file}.ts`, import.meta.url).href).then(
-      (m: { handler: LambdaHandler }) => m.handler,
+      (m: { handler: RouteHandler }) => m.handler,
     );
     loaded.set(route.file, handler);
   }

@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { Context } from "aws-lambda";
-import type { Config } from "../config.ts";
-import type { HttpResult } from "../http/event.ts";
+import type { HttpEvent, HttpResult } from "../http/event.ts";
+import type { Services } from "../runtime/services.ts";
 import { buildEventV2 } from "./event-builder.ts";
 import { findRoute, loadHandler } from "./router.ts";
 
@@ -57,7 +57,10 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | { 
   });
 }
 
-export function createServer(config: Config): http.Server {
+/** Serves every route with handlers bound to `services` (its configuration, backend and state). */
+export function createServer(services: Services): http.Server {
+  const { config } = services;
+  const bound = new Map<string, (event: HttpEvent, context: Context) => Promise<HttpResult>>();
   return http.createServer(async (req, res) => {
     try {
       const url = req.url ?? "/";
@@ -89,7 +92,8 @@ export function createServer(config: Config): http.Server {
         pathParameters: match.pathParameters,
         routeKey: `${match.route.method} ${match.route.path}`,
       });
-      const handler = await loadHandler(match.route);
+      let handler = bound.get(match.route.file);
+      if (!handler) bound.set(match.route.file, (handler = (await loadHandler(match.route)).withServices(services)));
       send(res, await handler(event, lambdaContext(event.requestContext.requestId ?? randomUUID())));
     } catch (error) {
       console.error(JSON.stringify({ level: "ERROR", message: "local server failure", error: String(error) }));

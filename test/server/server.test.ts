@@ -1,11 +1,12 @@
 /**
  * The local server (`npm start`) on a real socket: Node HTTP requests become v2 events for the same handlers Lambda
  * runs. It answers 404/405 like FastAPI, refuses oversized bodies with 413 while streaming, and keeps serving.
- * The handlers read the process's configuration, so the environment is set before anything loads.
+ * The server binds every handler to the services it is given.
  */
 import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getConfig } from "../../lib/config.ts";
+import { parseConfig } from "../../lib/config.ts";
+import { createServices } from "../../lib/runtime/services.ts";
 import { readPngText } from "../../lib/images/png-text.ts";
 import { createServer, listen } from "../../lib/server/server.ts";
 
@@ -14,14 +15,8 @@ let server: http.Server;
 let base: string;
 
 beforeAll(async () => {
-  process.env.CI = "true";
-  process.env.SERENA_BACKEND = "none";
-  process.env.SERENA_CORS_ALLOW_ORIGINS = ORIGIN;
-  process.env.SERENA_LOG_LEVEL = "silent";
-  delete process.env.SERENA_API_AUTH;
-  delete process.env.SERENA_MAX_BODY_BYTES;
-  const config = getConfig();
-  server = createServer(config);
+  const config = parseConfig({ CI: "true", SERENA_BACKEND: "none", SERENA_CORS_ALLOW_ORIGINS: ORIGIN, SERENA_LOG_LEVEL: "silent" });
+  server = createServer(createServices(config));
   const { port } = await listen(server, "127.0.0.1", 0);
   base = `http://127.0.0.1:${port}`;
 });

@@ -22,6 +22,11 @@ export interface LoadModelOptions {
   /** onnxruntime's intra-op thread count (0 or absent: its default). Benchmark: more is not always faster. */
   readonly intraOpNumThreads?: number;
   readonly interOpNumThreads?: number;
+  /**
+   * Whether onnxruntime's idle intra-op threads spin waiting for work (its default). Spinning threads compete for
+   * the cores a server's main thread needs to answer requests during a generation, so servers turn it off.
+   */
+  readonly allowSpinning?: boolean;
   /** Default ["cpu"]. */
   readonly executionProviders?: InferenceSession.SessionOptions["executionProviders"];
 }
@@ -165,6 +170,7 @@ async function openSessions(paths: readonly string[], options: LoadModelOptions)
     executionProviders: options.executionProviders ?? ["cpu"],
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     ...(options.interOpNumThreads === undefined ? {} : { interOpNumThreads: options.interOpNumThreads }),
+    ...(options.allowSpinning === false ? { extra: { session: { "intra_op.allow_spinning": "0", "inter_op.allow_spinning": "0" } } } : {}),
   };
   // Paths, not buffers: onnxruntime resolves external data (weights.pb, model.onnx_data) next to the model file.
   const settled = await Promise.allSettled(paths.map((path) => InferenceSession.create(path, sessionOptions)));

@@ -114,7 +114,7 @@ export async function runGeneration(
   const r = job.request;
   const o = job.options;
   const img2img = job.type === "img2img" ? (r as Img2ImgRequest) : null;
-  const plan = planGeneration(job, { batchSizeOverride: img2img ? initImageBatch(img2img) : undefined });
+  const plan = planGeneration(job);
   refuseUnsupported(plan, model);
 
   const channels = model.facts.latentChannels;
@@ -243,8 +243,3 @@ function withLcmBoundary(denoise: (x: Float32Array, sigma: number) => Promise<Fl
   };
 }
 
-/** A1111: one init image is repeated batch_size times; 2…batch_size images set the batch size to their count. */
-function initImageBatch(request: Img2ImgRequest): number | undefined {
-  const count = request.init_images?.length ?? 0;
-  return count > 1 ? count : undefined;
-}

@@ -1,6 +1,7 @@
 /**
- * The checkpoints the local engine can load (`/sdapi/v1/sd-models`): SERENA_MODEL_DIR, every folder of
- * SERENA_MODELS_ROOT that holds a model_index.json, or, with neither configured, the generated tiny model
+ * The checkpoints the local engine can load (`/sdapi/v1/sd-models`): SERENA_MODEL_DIR, the model folder at
+ * SERENA_MODEL_S3_URI (downloaded into the cache folder on first use, lib/storage/model-download.ts), every folder of
+ * SERENA_MODELS_ROOT that holds a model_index.json, or, with none configured, the generated tiny model
  * (written once into the cache folder). A model is identified as A1111 identifies checkpoints: title
  * "name [short hash]", the hash being sha256 of unet/model.onnx (cached by size and modification time).
  */
@@ -11,6 +12,7 @@ import path from "node:path";
 import type { Config } from "../../config.ts";
 import { ensureTinyModel } from "../../diffusion/tiny-model/index.ts";
 import type { SDModelItem } from "../../schemas/catalog-items.ts";
+import { ensureModelFromS3, s3ModelSource } from "../../storage/model-download.ts";
 
 export const DEFAULT_TINY_VARIANT = "sd1-diffusers";
 
@@ -34,18 +36,24 @@ async function unetSha256(dir: string): Promise<string | null> {
   return sha256;
 }
 
-export async function modelDirs(config: Pick<Config, "modelDir" | "modelsRoot" | "cacheDir">): Promise<string[]> {
+/** What the catalog reads; `storage` is optional so that callers without S3 settings need not invent them. */
+export type CatalogConfig = Pick<Config, "modelDir" | "modelsRoot" | "cacheDir"> & { storage?: Config["storage"] };
+
+export async function modelDirs(config: CatalogConfig): Promise<string[]> {
   const dirs: string[] = [];
   if (config.modelDir) dirs.push(path.resolve(config.modelDir));
+  const modelUri = config.storage?.modelUri;
+  if (modelUri) dirs.push(await ensureModelFromS3(s3ModelSource(modelUri, config.storage!), config.cacheDir));
   if (config.modelsRoot) {
     const root = path.resolve(config.modelsRoot);
     const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const dir = path.join(root, e.name);
-      if (e.isDirectory() && existsSync(path.join(dir, "model_index.json")) && !dirs.includes(dir)) dirs.push(dir);
+      const folder = e.isDirectory() || e.isSymbolicLink();
+      if (folder && existsSync(path.join(dir, "model_index.json")) && !dirs.includes(dir)) dirs.push(dir);
     }
   }
-  if (dirs.length === 0 && !config.modelDir && !config.modelsRoot) dirs.push(await ensureTinyModel(config.cacheDir, DEFAULT_TINY_VARIANT));
+  if (dirs.length === 0 && !config.modelDir && !config.modelsRoot && !modelUri) dirs.push(await ensureTinyModel(config.cacheDir, DEFAULT_TINY_VARIANT));
   return dirs;
 }
 
@@ -54,7 +62,7 @@ export interface CatalogEntry {
   item: SDModelItem;
 }
 
-export async function modelCatalog(config: Pick<Config, "modelDir" | "modelsRoot" | "cacheDir">): Promise<CatalogEntry[]> {
+export async function modelCatalog(config: CatalogConfig): Promise<CatalogEntry[]> {
   const dirs = await modelDirs(config);
   return Promise.all(
     dirs.map(async (dir) => {

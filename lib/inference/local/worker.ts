@@ -16,7 +16,7 @@ async function engineFor(dir: string): Promise<Engine> {
   if (engine?.dir === dir) return engine.engine;
   await engine?.engine.release();
   engine = null;
-  engine = { dir, engine: await loadEngine(dir, threads > 0 ? { intraOpNumThreads: threads } : {}) };
+  engine = { dir, engine: await loadEngine(dir, { allowSpinning: false, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) }) };
   return engine.engine;
 }
 
