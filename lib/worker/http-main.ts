@@ -1,0 +1,39 @@
+/**
+ * `npm run worker`: the inference worker's HTTP server (http-server.ts) for a GPU host or any machine with the model.
+ *
+ * Environment (docs/configuration.md): the engine's settings as for `npm start` (SERENA_MODEL_DIR, SERENA_MODELS_ROOT,
+ * SERENA_MODEL_S3_URI, SERENA_ORT_THREADS, SERENA_BUCKET...), plus
+ * - PORT: 8080 unless set (SageMaker's port for inference containers);
+ * - HOST: 127.0.0.1 unless set, so a worker started by hand is not reachable from the network; the container image
+ *   sets HOST=0.0.0.0 (infra/worker.Dockerfile);
+ * - SERENA_WORKER_TOKEN: the bearer token callers must send; unset leaves /invocations open, which suits loopback and
+ *   SageMaker (whose endpoints do not forward an Authorization header) and is logged as a warning otherwise;
+ * - SERENA_MAX_BODY_BYTES: the largest request body.
+ * SIGTERM and SIGINT stop accepting connections, let running invocations finish, then exit.
+ */
+import { parseConfig } from "../config.ts";
+import { createLogger } from "../runtime/logger.ts";
+import { listen } from "../server/server.ts";
+import { createWorkerDeps } from "./deps.ts";
+import { createWorkerServer } from "./http-server.ts";
+
+const config = parseConfig({ PORT: "8080", ...process.env });
+const logger = createLogger(config);
+const deps = await createWorkerDeps(config);
+const token = config.worker.token;
+const server = createWorkerServer(deps, { token, maxBodyBytes: config.maxBodyBytes, logger });
+const { host, port } = await listen(server, config.host, config.port);
+logger.info("inference worker listening", { url: `http://${host}:${port}`, auth: token ? "bearer" : "none" });
+if (!token && host !== "127.0.0.1" && host !== "::1" && host !== "localhost") {
+  logger.warn("SERENA_WORKER_TOKEN is not set: /invocations accepts requests from anyone who can reach this host");
+}
+
+function stop(signal: string) {
+  logger.info("stopping", { signal });
+  server.close(() => {
+    void Promise.resolve(deps.backend.close?.()).finally(() => process.exit(0));
+  });
+  server.closeIdleConnections();
+}
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
