@@ -43,7 +43,10 @@ describe("while a generation runs", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(seen.length).toBe(5);
-    for (const p of seen) expect(p).toBeGreaterThan(0), expect(p).toBeLessThan(1);
+    for (const p of seen) {
+      expect(p).toBeGreaterThan(0);
+      expect(p).toBeLessThan(1);
+    }
     expect(slowest).toBeLessThan(200);
 
     expect((await fetch(`${base}/sdapi/v1/interrupt`, { method: "POST" })).status).toBe(200);

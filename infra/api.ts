@@ -1,0 +1,52 @@
+/**
+ * The HTTP API: one function per entry of the route table (lib/routes.ts), so the deployed routes, the local
+ * server and the tests are the same list. API Gateway HTTP API (v2 payloads; serverless-notes §1.3).
+ */
+import { ROUTES, routeKey, type RouteDefinition } from "../lib/routes.ts";
+
+/** Node 24 on AL2023: async handlers only, supported until 2028 (serverless-notes §4). */
+export const NODE_RUNTIME = "nodejs24.x";
+
+/**
+ * Every API function reaches sharp (image codecs, png-info, extras and the CI fake import it); SST keeps sharp out
+ * of the bundle and installs its linux-x64 build into the package. onnxruntime-node is only in the worker image:
+ * the in-process engine is loaded by URL in a worker thread, which the bundler does not follow
+ * (test/infra/bundle-graph.test.ts keeps it that way).
+ */
+export const API_NODE_INSTALL = ["sharp"];
+
+export interface ApiArgs {
+  /** SERENA_* variables of one route's function. */
+  environment: (route: RouteDefinition) => Record<string, $util.Input<string>>;
+  link: $util.Input<unknown>[];
+  permissions: sst.aws.FunctionArgs["permissions"];
+  corsAllowOrigins: string[];
+  logRetention: "1 week" | "3 months";
+}
+
+export function createApi(args: ApiArgs) {
+  const methods = [...new Set(ROUTES.map((r) => r.method))];
+  const api = new sst.aws.ApiGatewayV2("Api", {
+    // When the gateway answers CORS it also ignores the functions' CORS headers (AWS HTTP API CORS docs), so it
+    // is configured here or not at all; A1111 without --cors-allow-origins sends none.
+    cors:
+      args.corsAllowOrigins.length > 0
+        ? { allowOrigins: args.corsAllowOrigins, allowMethods: methods, allowHeaders: ["authorization", "content-type"] }
+        : false,
+    accessLog: { retention: args.logRetention },
+  });
+  for (const route of ROUTES) {
+    api.route(routeKey(route), {
+      handler: `functions/${route.file}.handler`,
+      runtime: NODE_RUNTIME,
+      timeout: `${route.timeout} seconds`,
+      memory: `${route.memory} MB`,
+      link: args.link,
+      permissions: args.permissions,
+      environment: args.environment(route),
+      nodejs: { install: API_NODE_INSTALL },
+      logging: { retention: args.logRetention },
+    });
+  }
+  return api;
+}
