@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // An S3 emulator for the whole run (test/setup/s3-server.ts); tests that need S3 make their own bucket on it.
+    globalSetup: ["test/setup/s3-server.ts"],
     // onnxruntime-node and sharp are native addons: separate processes are the safe pool for them.
     pool: "forks",
     testTimeout: 60_000,

@@ -1,4 +1,5 @@
 import { CONTRACTS } from "../lib/api/contracts.ts";
 import { defineRoute } from "../lib/http/route.ts";
+import { progressSnapshot } from "../lib/jobs/progress.ts";
 
-export const handler = defineRoute(CONTRACTS.progress, async (_input, ctx) => ctx.services.progress.snapshot());
+export const handler = defineRoute(CONTRACTS.progress, (_input, ctx) => progressSnapshot(ctx.services));

@@ -48,6 +48,9 @@ export const ROUTES: readonly RouteDefinition[] = [
   api("GET", "/internal/ping", "ping"),
   api("GET", "/openapi.json", "openapi"),
   api("GET", "/docs", "docs"),
+  api("POST", "/serena/v1/jobs", "jobs-create", 10, 1024),
+  api("GET", "/serena/v1/jobs/{id}", "jobs-get"),
+  api("DELETE", "/serena/v1/jobs/{id}", "jobs-cancel"),
 ];
 
 export const routeKey = (r: Pick<RouteDefinition, "method" | "path">) => `${r.method} ${r.path}`;

@@ -25,6 +25,7 @@ import {
   PNGInfoRequest,
   PNGInfoResponse,
 } from "../schemas/images.ts";
+import { JobCreated, JobCreateRequest, JobView } from "../schemas/jobs.ts";
 import { Options } from "../schemas/options.ts";
 import { EmptyObject, FlagsModel, MemoryResponse, NullBody, ProgressQuery, ProgressResponse } from "../schemas/system.ts";
 
@@ -36,6 +37,8 @@ export interface Contract {
   response: z.ZodType | null;
   /** Content type of a non-JSON response. */
   produces?: string;
+  /** The success status when it is not 200 (202 Accepted for a submitted job). */
+  status?: number;
   generation?: boolean;
 }
 
@@ -68,6 +71,9 @@ export const CONTRACTS = {
   ping: { summary: "Liveness", response: EmptyObject },
   openapi: { summary: "This OpenAPI document", response: z.record(z.string(), z.unknown()) },
   docs: { summary: "Human-readable API documentation", response: null, produces: "text/html" },
+  "jobs-create": { summary: "Submit a txt2img or img2img job (Serena)", body: JobCreateRequest, response: JobCreated, status: 202 },
+  "jobs-get": { summary: "A job's status, progress, timing, result URLs or error (Serena)", response: JobView },
+  "jobs-cancel": { summary: "Cancel a queued or running job (Serena)", response: JobView },
 } satisfies Record<string, Contract>;
 
 export type RouteFile = keyof typeof CONTRACTS;

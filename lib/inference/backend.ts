@@ -16,6 +16,8 @@ export type GenerationJob =
 export interface GenerationOutput {
   /** Encoded image files (PNG unless options.samples_format says otherwise), one per image. */
   images: Buffer[];
+  /** Images a remote worker stored in the bucket instead of returning them (too large, or save_images). */
+  storedImageKeys?: string[];
   info: GenerationInfo;
   /** Where the time went, in milliseconds (engines that measure it; the benchmark and logs read it). */
   timings?: GenerationTimings;

@@ -58,6 +58,10 @@ function queryParameters(schema: JsonSchema) {
   return Object.entries(props).map(([name, s]) => ({ name, in: "query", required: false, schema: s }));
 }
 
+/** `{name}` segments of a route path (API Gateway's path parameters). */
+const pathParameters = (path: string) =>
+  [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1]!, in: "path", required: true, schema: { type: "string" } }));
+
 export function openApiDocument(): JsonSchema {
   const collector = new ComponentCollector();
   const errorRef = collector.add(HTTPErrorBody, false);
@@ -65,10 +69,12 @@ export function openApiDocument(): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     const contract: Contract = CONTRACTS[route.file as RouteFile];
+    const status = contract.status ?? 200;
+    const description = status === 202 ? "Accepted" : "OK";
     const responses: Record<string, unknown> = {
-      "200": contract.response
-        ? { description: "OK", content: jsonContent(collector.add(contract.response, false)) }
-        : { description: "OK", content: { [contract.produces ?? "text/plain"]: { schema: { type: "string" } } } },
+      [status]: contract.response
+        ? { description, content: jsonContent(collector.add(contract.response, false)) }
+        : { description, content: { [contract.produces ?? "text/plain"]: { schema: { type: "string" } } } },
       "401": { description: "Missing or wrong credentials (when API auth is configured)", content: jsonContent(errorRef) },
       "500": { description: "Internal error (never carries a stack trace)", content: jsonContent(errorRef) },
     };
@@ -77,7 +83,9 @@ export function openApiDocument(): JsonSchema {
       operation.requestBody = { required: true, content: jsonContent(collector.add(contract.body, true)) };
       responses["413"] = { description: "Body larger than the configured limit", content: jsonContent(errorRef) };
     }
-    if (contract.query) operation.parameters = queryParameters(collector.add(contract.query, true));
+    const parameters = [...pathParameters(route.path), ...(contract.query ? queryParameters(collector.add(contract.query, true)) : [])];
+    if (parameters.length > 0) operation.parameters = parameters;
+    if (parameters.some((p) => p.in === "path")) responses["404"] = { description: "No such resource", content: jsonContent(errorRef) };
     if (contract.body || contract.query) responses["422"] = { description: "Validation error", content: jsonContent(validationRef) };
     if (contract.generation) {
       responses["503"] = { description: "No inference backend is configured or reachable", content: jsonContent(errorRef) };

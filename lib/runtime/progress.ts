@@ -19,6 +19,8 @@ export interface ProgressTracker {
   /** Starts tracking a generation; returns the hooks to hand to the backend and a function to call when it ends. */
   begin(job: "scripts_txt2img" | "scripts_img2img", jobCount: number, steps: number): { hooks: GenerationHooks; end: () => void };
   snapshot(): ProgressResponse;
+  /** Whether a generation is running in this process. */
+  active(): boolean;
   interrupt(): void;
   skip(): void;
 }
@@ -96,6 +98,9 @@ export function createProgressTracker(now: () => number = Date.now): ProgressTra
         current_image: null,
         textinfo: null,
       };
+    },
+    active() {
+      return running !== null;
     },
     interrupt() {
       if (running) running.interrupted = true;

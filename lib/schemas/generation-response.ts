@@ -54,6 +54,14 @@ export const GenerationResponse = z
     images: z.array(z.string()).describe("Base64 image files (PNG by default), no data: prefix; [] when send_images is false."),
     parameters: z.record(z.string(), z.unknown()).describe("The request as received, after defaults (seed stays -1)."),
     info: z.string().describe("A JSON string of GenerationInfo."),
+    image_urls: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "Serena only, present when the images were stored in the bucket (save_images, or a response too large to send " +
+          "inline; header x-serena-images: stored): presigned GET URLs, in the order of the images. When the images " +
+          "would not fit, `images` is [] and these URLs are the only copy in the response.",
+      ),
   })
   .meta({ id: "GenerationResponse" });
 

@@ -7,7 +7,11 @@ const route = (method: RouteDefinition["method"], path: string): RouteDefinition
 
 describe("findRoute", () => {
   it("finds every route in ROUTES by method and path", () => {
-    for (const r of ROUTES) expect(findRoute(r.method, r.path)).toEqual({ route: r, pathParameters: {} });
+    for (const r of ROUTES) {
+      const concrete = r.path.replace(/\{(\w+)\}/g, "some-$1");
+      const params = Object.fromEntries([...r.path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1], `some-${m[1]}`]));
+      expect(findRoute(r.method, concrete)).toEqual({ route: r, pathParameters: params });
+    }
   });
 
   it("tells a missing path from a wrong method", () => {

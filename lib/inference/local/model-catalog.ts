@@ -43,7 +43,10 @@ export async function modelDirs(config: CatalogConfig): Promise<string[]> {
   const dirs: string[] = [];
   if (config.modelDir) dirs.push(path.resolve(config.modelDir));
   const modelUri = config.storage?.modelUri;
-  if (modelUri) dirs.push(await ensureModelFromS3(s3ModelSource(modelUri, config.storage!), config.cacheDir));
+  if (modelUri) {
+    const dir = await ensureModelFromS3(s3ModelSource(modelUri, config.storage!), config.cacheDir);
+    if (!dirs.includes(dir)) dirs.push(dir);
+  }
   if (config.modelsRoot) {
     const root = path.resolve(config.modelsRoot);
     const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
