@@ -43,6 +43,8 @@ export interface ProgressUpdate {
 }
 
 export interface GenerationHooks {
+  /** The async job this generation belongs to: remote workers report its progress and watch it for cancellation. */
+  jobId?: string;
   onProgress?: (update: ProgressUpdate) => void;
   /** Polled between steps: "interrupt" stops sampling and returns what exists; "skip" ends the current batch. */
   control?: () => "interrupt" | "skip" | null;

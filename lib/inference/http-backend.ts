@@ -105,8 +105,8 @@ export function createHttpBackend(worker: Config["worker"], options: HttpBackend
 
   return {
     name: "http",
-    async generate(job) {
-      return generationOutput(await invoke(generationRequest(job, options.inlineLimitBytes)), where);
+    async generate(job, hooks) {
+      return generationOutput(await invoke(generationRequest(job, options.inlineLimitBytes, hooks)), where);
     },
     async listModels() {
       return modelList(await invoke(MODELS_REQUEST), where);

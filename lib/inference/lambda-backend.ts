@@ -82,8 +82,8 @@ export function createLambdaBackend(worker: Config["worker"], options: LambdaBac
 
   return {
     name: "lambda",
-    async generate(job) {
-      return generationOutput(await invoke(generationRequest(job, options.inlineLimitBytes)), where);
+    async generate(job, hooks) {
+      return generationOutput(await invoke(generationRequest(job, options.inlineLimitBytes, hooks)), where);
     },
     async listModels() {
       return modelList(await invoke(MODELS_REQUEST), where);

@@ -1,13 +1,13 @@
 /**
  * What the `lambda` and `http` backends share: a job written as a WorkerRequest (job-protocol.ts), and the worker's
  * answer read back as a GenerationOutput or a model list, its typed errors rethrown as they were raised.
- * Progress hooks do not cross a single request/response call, so these backends report no progress: the async job
- * path sends a `jobId` instead and the worker records progress in the job's state.
+ * Progress hooks do not cross a single request/response call, so these backends report no progress themselves: for
+ * an async job they send its `jobId`, and the worker records progress in the job's state and watches it for a cancel.
  */
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../errors.ts";
 import type { SDModelItem } from "../schemas/catalog-items.ts";
-import type { GenerationJob, GenerationOutput } from "./backend.ts";
+import type { GenerationHooks, GenerationJob, GenerationOutput } from "./backend.ts";
 import { deserializeError } from "./errors.ts";
 import { WorkerResponse, type WorkerRequest } from "./job-protocol.ts";
 
@@ -18,11 +18,12 @@ export const badGateway = (detail: string) => new ApiError(502, "BadGateway", de
  * Images over `inlineLimitBytes` (as base64) come back as keys under a prefix of their own; the same request is sent
  * again on a retry, so a retried job overwrites its own keys instead of leaving a second set.
  */
-export function generationRequest(job: GenerationJob, inlineLimitBytes: number): WorkerRequest {
+export function generationRequest(job: GenerationJob, inlineLimitBytes: number, hooks: GenerationHooks = {}): WorkerRequest {
   return {
     type: job.type,
     request: job.request,
     options: job.options,
+    ...(hooks.jobId === undefined ? {} : { jobId: hooks.jobId }),
     output: { inlineLimitBytes, store: false, prefix: `outputs/${randomUUID()}/` },
   };
 }

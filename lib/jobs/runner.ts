@@ -38,6 +38,7 @@ async function generateOutcome(
   const monitor = watchJob(jobs, started, options);
   const pastDeadline = () => options.deadline !== undefined && Date.now() > options.deadline;
   const hooks: GenerationHooks = {
+    jobId: id,
     onProgress: monitor.onProgress,
     control: () => (monitor.cancelled || pastDeadline() ? "interrupt" : null),
   };

@@ -25,6 +25,8 @@ export interface WorkerDeps {
   onProgress?: (jobId: string, update: ProgressUpdate) => void;
   /** Polled between sampler steps for a job with a `jobId`: whether it was interrupted or told to skip. */
   control?: (jobId: string) => "interrupt" | "skip" | null;
+  /** Called when the generation for a `jobId` has ended, whatever its outcome. */
+  release?: (jobId: string) => Promise<void>;
 }
 
 type GenerationRequest = Extract<z.output<typeof WorkerRequest>, { type: "txt2img" | "img2img" }>;
@@ -55,7 +57,9 @@ export async function handleWorkerRequest(request: unknown, deps: WorkerDeps): P
     const parsed = validate(WorkerRequest, request, "body");
     if (parsed.type === "models") return { ok: true, models: await deps.backend.listModels() };
     const job = generationJob(parsed);
-    const output = await deps.backend.generate(job, jobHooks(parsed.jobId, deps));
+    const output = await deps.backend
+      .generate(job, jobHooks(parsed.jobId, deps))
+      .finally(() => (parsed.jobId === undefined ? undefined : deps.release?.(parsed.jobId)));
     const images = await resultImages(output.images, parsed.output, job.options.samples_format, deps.storage);
     return { ok: true, images, info: output.info, parameters: echoParameters(job.request) };
   } catch (error) {
