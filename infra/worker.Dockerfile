@@ -43,7 +43,8 @@ COPY --from=deps /build/node_modules ./node_modules
 COPY package.json ./
 COPY assets ./assets
 COPY lib ./lib
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+ARG ORT_EXECUTION
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 SERENA_ORT_EXECUTION_PROVIDERS=${ORT_EXECUTION},cpu
 EXPOSE 8080
 ENTRYPOINT ["node", "lib/worker/http-main.ts"]
 

@@ -44,6 +44,11 @@ const EnvSchema = z.object({
   SERENA_MODELS_ROOT: z.string().optional(),
   SERENA_CACHE_DIR: z.string().default(path.join(os.tmpdir(), "serena-cache")),
   SERENA_ORT_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  SERENA_ORT_EXECUTION_PROVIDERS: z
+    .string()
+    .default("cpu")
+    .transform((s) => s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(["cpu", "cuda", "tensorrt", "webgpu"])).min(1)),
   SERENA_BUCKET: z.string().optional(),
   SERENA_S3_ENDPOINT: z.url().optional(),
   SERENA_S3_REGION: z.string().default("us-east-1"),
@@ -82,6 +87,8 @@ export function parseConfig(env: NodeJS.ProcessEnv) {
     modelsRoot: e.SERENA_MODELS_ROOT ?? null,
     cacheDir: e.SERENA_CACHE_DIR,
     ortThreads: e.SERENA_ORT_THREADS,
+    /** onnxruntime execution providers in order of preference, e.g. ["cuda", "cpu"] on a GPU host. */
+    ortExecutionProviders: e.SERENA_ORT_EXECUTION_PROVIDERS,
     storage: {
       /** Outputs, job state and shared settings; unset means in-memory state and inline images only. */
       bucket: e.SERENA_BUCKET ?? null,

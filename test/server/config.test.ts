@@ -32,6 +32,12 @@ describe("parseConfig", () => {
     ]);
   });
 
+  it("reads onnxruntime execution providers in order, CPU by default", () => {
+    expect(parseConfig({}).ortExecutionProviders).toEqual(["cpu"]);
+    expect(parseConfig({ SERENA_ORT_EXECUTION_PROVIDERS: "CUDA, cpu" }).ortExecutionProviders).toEqual(["cuda", "cpu"]);
+    expect(() => parseConfig({ SERENA_ORT_EXECUTION_PROVIDERS: "tpu" })).toThrow(/SERENA_ORT_EXECUTION_PROVIDERS/);
+  });
+
   it("refuses bad numbers and unknown choices with the variable's name", () => {
     expect(() => parseConfig({ PORT: "70000" })).toThrow(/PORT/);
     expect(() => parseConfig({ SERENA_MAX_BODY_BYTES: "-1" })).toThrow(/SERENA_MAX_BODY_BYTES/);

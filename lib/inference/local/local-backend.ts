@@ -8,7 +8,7 @@ import type { Config } from "../../config.ts";
 import { invalidField } from "../../errors.ts";
 import { deserializeError } from "../errors.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../backend.ts";
-import { modelCatalog, resolveModel } from "./model-catalog.ts";
+import { modelCatalog, resolveModel, type CatalogConfig } from "./model-catalog.ts";
 import { CONTROL_INTERRUPT, CONTROL_SKIP, type WorkerMessage } from "./protocol.ts";
 
 interface Pending {
@@ -19,7 +19,9 @@ interface Pending {
 
 const CONTROL_POLL_MS = 50;
 
-export function createLocalBackend(config: Pick<Config, "modelDir" | "modelsRoot" | "cacheDir" | "ortThreads">): InferenceBackend {
+export type LocalBackendConfig = CatalogConfig & Pick<Config, "ortThreads"> & Partial<Pick<Config, "ortExecutionProviders">>;
+
+export function createLocalBackend(config: LocalBackendConfig): InferenceBackend {
   let worker: Worker | null = null;
   let nextId = 1;
   let queue: Promise<unknown> = Promise.resolve();
@@ -31,7 +33,9 @@ export function createLocalBackend(config: Pick<Config, "modelDir" | "modelsRoot
   }
 
   function startWorker(): Worker {
-    const w = new Worker(new URL("./worker.ts", import.meta.url), { workerData: { threads: config.ortThreads } });
+    const w = new Worker(new URL("./worker.ts", import.meta.url), {
+      workerData: { threads: config.ortThreads, executionProviders: config.ortExecutionProviders ?? ["cpu"] },
+    });
     w.on("message", (message: WorkerMessage) => {
       const p = pending.get(message.id);
       if (!p) return;

@@ -9,14 +9,15 @@ import { serializeError } from "../errors.ts";
 import { CONTROL_INTERRUPT, CONTROL_SKIP, type GenerateMessage, type WorkerMessage } from "./protocol.ts";
 
 const port = parentPort!;
-const { threads } = workerData as { threads: number };
+const { threads, executionProviders } = workerData as { threads: number; executionProviders: string[] };
 let engine: { dir: string; engine: Engine } | null = null;
 
 async function engineFor(dir: string): Promise<Engine> {
   if (engine?.dir === dir) return engine.engine;
   await engine?.engine.release();
   engine = null;
-  engine = { dir, engine: await loadEngine(dir, { allowSpinning: false, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) }) };
+  const options = { allowSpinning: false, executionProviders, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
+  engine = { dir, engine: await loadEngine(dir, options) };
   return engine.engine;
 }
 
