@@ -109,6 +109,8 @@ const result = {
   rssAfterWarmupMb: Number(rssAfterWarmup.toFixed(1)),
   rssAfterAllMb: Number(rssAfter.toFixed(1)),
   rssGrowthMb: Number((rssAfter - rssAfterWarmup).toFixed(1)),
+  // Caches (sharp's, V8's heap) fill during the first generations; growth after that would be a leak.
+  rssGrowthAfterFirst10Mb: rssSamples.length > 1 ? Number((rssAfter - rssSamples[0]!).toFixed(1)) : null,
   rssEvery10Mb: rssSamples.join(" "),
 };
 console.table(result);
