@@ -1,5 +1,5 @@
 /** `info`: A1111's `Processed.js()` object with its 32 keys in order, serialised as Python's json.dumps does. */
-import { pyFloat, pyJsonDumps, type PyValue } from "../infotext/python-format.ts";
+import { PyFloat, pyFloat, pyJsonDumps, type PyValue } from "../infotext/python-format.ts";
 import type { GenerationInfo } from "../schemas/generation-response.ts";
 import type { ModelIdentity } from "./infotext.ts";
 import { SERENA_VERSION } from "./infotext.ts";
@@ -12,7 +12,7 @@ export function generationInfo(
   extra: Record<string, PyValue>,
 ): GenerationInfo {
   const r = plan.request;
-  const denoising = plan.type === "img2img" || ("enable_hr" in r && r.enable_hr) ? r.denoising_strength : null;
+  const denoising = plan.hires?.denoisingStrength ?? (plan.type === "img2img" ? r.denoising_strength : null);
   return {
     prompt: plan.prompts[0] ?? "",
     all_prompts: plan.prompts,
@@ -39,7 +39,7 @@ export function generationInfo(
     seed_resize_from_h: r.seed_resize_from_h,
     denoising_strength: denoising ?? null,
     extra_generation_params: Object.fromEntries(
-      Object.entries(extra).map(([k, v]) => [k, v !== null && typeof v === "object" && "value" in v ? v.value : v]),
+      Object.entries({ ...plan.hires?.extra, ...extra }).map(([k, v]) => [k, v instanceof PyFloat ? v.value : v]),
     ),
     index_of_first_image: 0,
     infotexts,

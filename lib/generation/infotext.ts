@@ -18,7 +18,7 @@ export function imageInfotext(
 ): string {
   const { request: r, options: o } = plan;
   const variation = r.subseed_strength !== 0;
-  const denoising = plan.type === "img2img" || (plan.type === "txt2img" && "enable_hr" in r && r.enable_hr);
+  const denoising = plan.hires?.denoisingStrength ?? (plan.type === "img2img" ? r.denoising_strength : null);
   const ensd =
     o.eta_noise_seed_delta !== 0 && plan.sampler.sampler.usesEnsd && plan.eta !== 0 ? o.eta_noise_seed_delta : null;
   const entries: Array<[string, PyValue | undefined]> = [
@@ -33,13 +33,13 @@ export function imageInfotext(
     ["Variation seed", variation ? plan.subseeds[index] : null],
     ["Variation seed strength", variation ? pyFloat(r.subseed_strength) : null],
     ["Seed resize from", r.seed_resize_from_w > 0 && r.seed_resize_from_h > 0 ? `${r.seed_resize_from_w}x${r.seed_resize_from_h}` : null],
-    ["Denoising strength", denoising && r.denoising_strength !== null ? pyFloat(r.denoising_strength) : null],
+    ["Denoising strength", denoising === null ? null : pyFloat(denoising)],
     ["Clip skip", o.CLIP_stop_at_last_layers > 1 ? o.CLIP_stop_at_last_layers : null],
     ["ENSD", ensd],
     ["RNG", o.randn_source !== "GPU" ? o.randn_source : null],
     ["Tiling", r.tiling ? "True" : null],
   ];
-  for (const [key, value] of Object.entries(extra)) {
+  for (const [key, value] of Object.entries({ ...plan.hires?.extra, ...extra })) {
     const at = entries.findIndex(([k]) => k === key);
     if (at >= 0) entries[at] = [key, value];
     else entries.push([key, value]);

@@ -9,6 +9,7 @@ import { allSeeds, allSubseeds, fixSeed } from "../diffusion/rng/seeds.ts";
 import type { GenerationJob } from "../inference/backend.ts";
 import type { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
 import type { Options } from "../schemas/options.ts";
+import { planHires, type HiresPlan } from "./hires.ts";
 
 export interface GenerationPlan {
   type: GenerationJob["type"];
@@ -25,9 +26,14 @@ export interface GenerationPlan {
   schedule: SchedulerEntry;
   /** The infotext's "Schedule type". */
   scheduleType: string;
-  /** Output pixels: A1111 samples a width//8 × height//8 latent, so the image is the multiple of 8 below. */
+  /** First-pass pixels: A1111 samples a width//8 × height//8 latent, so the image is the multiple of 8 below. */
+  baseWidth: number;
+  baseHeight: number;
+  /** The images' size: the first pass's, or hires fix's target. */
   outputWidth: number;
   outputHeight: number;
+  /** txt2img with enable_hr: the second pass. */
+  hires: HiresPlan | null;
   batchSize: number;
   nIter: number;
   imageCount: number;
@@ -60,6 +66,9 @@ export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): G
   const seed = fixSeed(request.seed, env.drawSeed);
   const subseed = fixSeed(request.subseed, env.drawSeed);
   const defaultEta = resolved.sampler.family === "timesteps" ? options.eta_ddim : options.eta_ancestral;
+  const hires = job.type === "txt2img" && job.request.enable_hr ? planHires(job.request, resolved) : null;
+  const baseWidth = Math.floor(request.width / 8) * 8;
+  const baseHeight = Math.floor(request.height / 8) * 8;
   return {
     type: job.type,
     request,
@@ -73,8 +82,11 @@ export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): G
     sampler: resolved,
     schedule: effectiveScheduler(resolved),
     scheduleType: scheduleTypeLabel(resolved),
-    outputWidth: Math.floor(request.width / 8) * 8,
-    outputHeight: Math.floor(request.height / 8) * 8,
+    baseWidth,
+    baseHeight,
+    outputWidth: hires?.width ?? baseWidth,
+    outputHeight: hires?.height ?? baseHeight,
+    hires,
     batchSize,
     nIter: request.n_iter,
     imageCount,

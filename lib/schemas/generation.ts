@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { findLatentUpscaleMode, findUpscaler, LATENT_UPSCALE_MODES, UPSCALERS } from "../catalog/upscalers.ts";
 import { resolveSampler, samplerNames, schedulerNames } from "../catalog/resolve.ts";
+import { hiresTarget } from "../generation/hires.ts";
 import {
   boolField,
   dict,
@@ -164,6 +165,7 @@ function checkCommon(body: Common & { enable_hr?: boolean; hr_sampler_name?: str
   for (const title of Object.keys(body.alwayson_scripts ?? {})) {
     ctx.addIssue({ code: "custom", path: ["alwayson_scripts", title], message: `always on script ${title} not found` });
   }
+  if (body.enable_hr && "hr_scale" in body) checkHiresSize(body as Txt2ImgRequest, ctx);
   if (body.enable_hr) {
     if (body.hr_sampler_name && "error" in resolveSampler(body.hr_sampler_name, body.hr_scheduler)) {
       ctx.addIssue({
@@ -188,6 +190,21 @@ function checkCommon(body: Common & { enable_hr?: boolean; hr_sampler_name?: str
  * be blamed on batch_size (pydantic's `skip_on_failure`).
  */
 const onceFieldsAreValid = { when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
+
+/** Hires fix's target obeys the same bounds as a first pass (limits.ts). */
+function checkHiresSize(body: Txt2ImgRequest, ctx: z.RefinementCtx) {
+  const { upscaleWidth: w, upscaleHeight: h } = hiresTarget(body);
+  const field = body.hr_resize_x || body.hr_resize_y ? (body.hr_resize_x ? "hr_resize_x" : "hr_resize_y") : "hr_scale";
+  if (Math.max(w, h) > LIMITS.maxSize || Math.min(w, h) < LIMITS.minSize) {
+    ctx.addIssue({ code: "custom", path: [field], message: `hires fix would make ${w}x${h} images; each side must be ${LIMITS.minSize}–${LIMITS.maxSize}` });
+  } else if (body.batch_size * w * h > LIMITS.maxBatchPixels) {
+    ctx.addIssue({
+      code: "custom",
+      path: [field],
+      message: `batch_size × hires width × height must be at most ${LIMITS.maxBatchPixels} pixels (got ${body.batch_size * w * h}); use n_iter for more images`,
+    });
+  }
+}
 
 export const Txt2ImgRequest = z.object(txt2imgShape).superRefine(checkCommon, onceFieldsAreValid).meta({ id: "StableDiffusionTxt2ImgProcessingAPI" });
 

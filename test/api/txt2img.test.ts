@@ -99,6 +99,14 @@ describe("a batch through the CI fake", () => {
     expect([info.width, info.height]).toEqual([100, 70]);
   });
 
+  it("returns hires fix's target size and records the hires fields, as the engine does", async () => {
+    const { images, info } = await txt2img({ seed: 1, width: 128, height: 96, enable_hr: true, hr_scale: 2 });
+    expect(await describeImage(images[0]!)).toMatchObject({ width: 256, height: 192 });
+    expect(info.width).toBe(128);
+    expect(info.infotexts[0]).toContain("Size: 128x96");
+    expect(info.infotexts[0]).toContain("Denoising strength: 0.7, Hires upscale: 2.0");
+  });
+
   it("keeps seeds equal across the batch when subseed_strength is set (§11 item 4)", async () => {
     const { info } = await txt2img({ prompt: "a cat", seed: 5, subseed: 100, subseed_strength: 0.5, batch_size: 3, width: 64, height: 64 });
     expect(info.all_seeds).toEqual([5, 5, 5]);

@@ -99,7 +99,6 @@ describe("prompts", () => {
 describe("refused features", () => {
   it.each([
     ["clip skip", {}, { CLIP_stop_at_last_layers: 2 }, "CLIP_stop_at_last_layers"],
-    ["hires fix", { enable_hr: true }, {}, "enable_hr"],
     ["tiling", { tiling: true }, {}, "tiling"],
     ["face restoration", { restore_faces: true }, {}, "restore_faces"],
   ])("answers 422 for %s", async (_name, body, options, field) => {

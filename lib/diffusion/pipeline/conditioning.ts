@@ -48,18 +48,21 @@ async function encodeSchedules(
 
 /**
  * `steps` counts model calls (A1111 `total_steps`: doubled for second-order samplers), so edits like `[a:b:10]`
- * switch at the same point of the schedule whatever the sampler.
+ * switch at the same point of the schedule whatever the sampler. On hires fix's second pass, `hiresSteps` are its
+ * calls and `steps` the first pass's (a fraction like 1.5 then means half-way through the second pass).
  */
 export async function buildConditioning(
   conditioner: TextConditioner,
   prompts: readonly string[],
   negativePrompts: readonly string[],
   steps: number,
+  hiresSteps?: number,
 ): Promise<ImageConditioning[]> {
   const parts = prompts.map((p) => splitComposablePrompt(p));
   const flatTexts = parts.flatMap((ps) => ps.map((p) => p.text));
-  const condSchedules = await encodeSchedules(conditioner, getLearnedConditioningPromptSchedules(flatTexts, steps));
-  const uncondSchedules = await encodeSchedules(conditioner, getLearnedConditioningPromptSchedules(negativePrompts, steps));
+  const schedules = (texts: readonly string[]) => getLearnedConditioningPromptSchedules(texts, steps, hiresSteps);
+  const condSchedules = await encodeSchedules(conditioner, schedules(flatTexts));
+  const uncondSchedules = await encodeSchedules(conditioner, schedules(negativePrompts));
   let next = 0;
   return parts.map((ps, i) => {
     const cond = ps.map(() => condSchedules[next++]!);

@@ -1,4 +1,29 @@
 /**
+ * Nearest-neighbour resize of NCHW latents, torch `interpolate(mode="nearest")` (source index floor(dst·in/out)) or
+ * `"nearest-exact"` (floor((dst + 0.5)·in/out)): hires fix's "Latent (nearest)" modes.
+ */
+export function resizeLatentNearest(
+  src: Float32Array,
+  planes: number,
+  inH: number,
+  inW: number,
+  outH: number,
+  outW: number,
+  exact: boolean,
+): Float32Array {
+  const out = new Float32Array(planes * outH * outW);
+  const offset = exact ? 0.5 : 0;
+  const index = (dst: number, inSize: number, outSize: number) => Math.min(Math.floor((dst + offset) * (inSize / outSize)), inSize - 1);
+  for (let plane = 0; plane < planes; plane++) {
+    for (let y = 0; y < outH; y++) {
+      const sy = index(y, inH, outH);
+      for (let x = 0; x < outW; x++) out[plane * outH * outW + y * outW + x] = src[plane * inH * inW + sy * inW + index(x, inW, outW)]!;
+    }
+  }
+  return out;
+}
+
+/**
  * Bilinear resize of NCHW latents, torch `interpolate(mode="bilinear", align_corners=False)`: img2img resize
  * mode 3 ("Just resize (latent upscale)") and latent hires fix.
  */
