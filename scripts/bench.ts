@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: txt2img at 512×512, 20 steps, on the generated tiny model, in this process (no worker), with
- * onnxruntime's `session.run` timed so the engine's own overhead can be told apart. Prints a table and writes
+ * onnxruntime's `session.run` timed so the engine's own overhead can be told apart; then the local server with the
+ * engine in its worker thread, timing `/sdapi/v1/progress` while a generation runs. Prints a table and writes
  * bench-results/bench.json. Figures, not assertions: speed and memory targets are checked by reading them.
  *
  *   BENCH_GENERATIONS=50 BENCH_SAMPLER="Euler a" npm run bench
@@ -9,7 +10,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { InferenceSession } from "onnxruntime-node";
+import { parseConfig } from "../lib/config.ts";
 import { loadEngine } from "../lib/diffusion/engine.ts";
+import { createServices } from "../lib/runtime/services.ts";
+import { createServer, listen } from "../lib/server/server.ts";
 import { ensureTinyModel } from "../lib/diffusion/tiny-model/index.ts";
 import { Txt2ImgRequest } from "../lib/schemas/generation.ts";
 import { Options } from "../lib/schemas/options.ts";
@@ -81,7 +85,33 @@ for (let g = 0; g < warmup + generations; g++) {
   stepTimes.push(...steps);
 }
 const rssAfter = rssMb();
+const peakRss = process.resourceUsage().maxRSS / 1024;
 await engine.release();
+
+/** /sdapi/v1/progress latency while the local server generates (target: under 200 ms). */
+async function progressLatency(): Promise<{ samples: number; medianMs: number; maxMs: number }> {
+  const services = createServices(parseConfig({ SERENA_LOG_LEVEL: "silent", SERENA_MODEL_DIR: modelDir, SERENA_BACKEND: "local" }));
+  const server = createServer(services);
+  const { port } = await listen(server, "127.0.0.1", 0);
+  const base = `http://127.0.0.1:${port}`;
+  const body = JSON.stringify({ prompt: "a long job", seed: 1, steps: 40, width: 512, height: 512, batch_size: 2, n_iter: 4 });
+  const generation = fetch(`${base}/sdapi/v1/txt2img`, { method: "POST", body }).then((r) => r.arrayBuffer());
+  const latencies: number[] = [];
+  let running = true;
+  void generation.finally(() => (running = false));
+  while (running) {
+    const start = performance.now();
+    const progress = (await (await fetch(`${base}/sdapi/v1/progress`)).json()) as { progress: number };
+    if (progress.progress > 0 && running) latencies.push(performance.now() - start);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await generation;
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await services.backend.close?.();
+  return { samples: latencies.length, medianMs: median(latencies), maxMs: Math.max(...latencies) };
+}
+const latency = await progressLatency();
 
 const result = {
   date: new Date().toISOString(),
@@ -105,13 +135,16 @@ const result = {
     median(totals.map((t, i) => (t - runs[i]! - encodes[i]!) / t)).toFixed(4),
   ),
   sessionRunCallsPerGeneration: runCalls,
-  peakRssMb: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+  peakRssMb: Number(peakRss.toFixed(1)),
   rssAfterWarmupMb: Number(rssAfterWarmup.toFixed(1)),
   rssAfterAllMb: Number(rssAfter.toFixed(1)),
   rssGrowthMb: Number((rssAfter - rssAfterWarmup).toFixed(1)),
   // Caches (sharp's, V8's heap) fill during the first generations; growth after that would be a leak.
   rssGrowthAfterFirst10Mb: rssSamples.length > 1 ? Number((rssAfter - rssSamples[0]!).toFixed(1)) : null,
   rssEvery10Mb: rssSamples.join(" "),
+  progressSamplesDuringGeneration: latency.samples,
+  progressMedianMs: Number(latency.medianMs.toFixed(1)),
+  progressMaxMs: Number(latency.maxMs.toFixed(1)),
 };
 console.table(result);
 await mkdir("bench-results", { recursive: true });
