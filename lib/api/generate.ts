@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { generationResponse } from "../generation/response.ts";
 import { decodeImage } from "../images/decode.ts";
-import { ApiError, invalidField, RequestValidationError } from "../errors.ts";
+import { ApiError, invalidField } from "../errors.ts";
 import type { RouteContext } from "../http/context.ts";
 import { jsonResponse, type RawResponse } from "../http/response.ts";
 import type { GenerationOutput } from "../inference/backend.ts";
@@ -15,9 +15,8 @@ import { presignImages, storeImages } from "../storage/outputs.ts";
 import { withOverrides } from "../runtime/options-store.ts";
 import type { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
 import type { GenerationResponse } from "../schemas/generation-response.ts";
-import { isOptionKey, parseOption, RESTRICTED_OPTIONS, type Options } from "../schemas/options.ts";
-import { toValidationIssues } from "../http/validation.ts";
-import type { ValidationIssue } from "../schemas/errors.ts";
+import type { Options } from "../schemas/options.ts";
+import { parseOptionPatch } from "./option-patch.ts";
 import { findModel } from "./models.ts";
 
 /**
@@ -30,15 +29,7 @@ export async function effectiveOptions(
   ctx: RouteContext,
 ): Promise<Options> {
   if (!overrides) return base;
-  const valid: Partial<Record<keyof Options, unknown>> = {};
-  const issues: ValidationIssue[] = [];
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!isOptionKey(key) || RESTRICTED_OPTIONS.has(key)) continue;
-    const parsed = parseOption(key, value);
-    if (parsed.success) valid[key] = parsed.data;
-    else issues.push(...toValidationIssues(parsed.error, "body").map((i) => ({ ...i, loc: ["body", "override_settings", key, ...i.loc.slice(1)] })));
-  }
-  if (issues.length > 0) throw new RequestValidationError(issues);
+  const valid = parseOptionPatch(overrides, ["override_settings"], "ignore");
   if (typeof valid.sd_model_checkpoint === "string" && valid.sd_model_checkpoint !== "") {
     const model = await findModel(ctx.backend, valid.sd_model_checkpoint);
     if (!model) throw invalidField(["override_settings", "sd_model_checkpoint"], `model '${valid.sd_model_checkpoint}' not found`);

@@ -2,12 +2,11 @@
  * GET and POST /sdapi/v1/options. POST validates every key: an unknown key or a bad value is a 422 naming it
  * (A1111 answers 500), restricted keys are ignored as in A1111, and a checkpoint must be one `/sd-models` lists.
  */
-import { invalidField, RequestValidationError } from "../errors.ts";
+import { invalidField } from "../errors.ts";
 import type { RouteContext } from "../http/context.ts";
-import { toValidationIssues } from "../http/validation.ts";
-import type { ValidationIssue } from "../schemas/errors.ts";
-import { isOptionKey, parseOption, RESTRICTED_OPTIONS, type Options } from "../schemas/options.ts";
+import type { Options } from "../schemas/options.ts";
 import { findModel } from "./models.ts";
+import { parseOptionPatch } from "./option-patch.ts";
 
 /** The stored options, with the checkpoint defaulting to the backend's first model. */
 export async function readOptions(ctx: RouteContext): Promise<Options> {
@@ -18,19 +17,7 @@ export async function readOptions(ctx: RouteContext): Promise<Options> {
 }
 
 export async function updateOptions(body: Record<string, unknown>, ctx: RouteContext): Promise<null> {
-  const patch: Partial<Record<keyof Options, unknown>> = {};
-  const issues: ValidationIssue[] = [];
-  for (const [key, value] of Object.entries(body)) {
-    if (!isOptionKey(key)) {
-      issues.push({ loc: ["body", key], msg: `unknown option '${key}'`, type: "value_error" });
-      continue;
-    }
-    if (RESTRICTED_OPTIONS.has(key)) continue;
-    const parsed = parseOption(key, value);
-    if (parsed.success) patch[key] = parsed.data;
-    else issues.push(...toValidationIssues(parsed.error, "body").map((i) => ({ ...i, loc: ["body", key, ...i.loc.slice(1)] })));
-  }
-  if (issues.length > 0) throw new RequestValidationError(issues);
+  const patch = parseOptionPatch(body, [], "reject");
   const checkpoint = patch.sd_model_checkpoint;
   // An unchanged value is skipped (A1111 `opts.set`), so posting back what GET returned works without a model.
   if (typeof checkpoint === "string" && checkpoint === (await readOptions(ctx)).sd_model_checkpoint) delete patch.sd_model_checkpoint;
