@@ -3,7 +3,7 @@
 import type { InferenceTier } from "./infra/environment.ts";
 
 /**
- * Serena on AWS (docs/deploying.md): an HTTP API with one function per route of lib/routes.ts, a bucket for
+ * Serena on AWS (docs/deploying.md): an HTTP API with one function per route of lib/a1111/routes/table.ts, a bucket for
  * models, outputs and job state, the inference worker (a container-image Lambda, or a GPU host over HTTP), the
  * job runner of the asynchronous path, and the secrets they use. Stages: see infra/stage.ts.
  */

@@ -1,6 +1,6 @@
-import { CONTRACTS } from "../lib/api/contracts.ts";
-import { plaintextToHtml, processExtrasImage } from "../lib/api/extras.ts";
-import { defineRoute } from "../lib/http/route.ts";
+import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
+import { plaintextToHtml, processExtrasImage } from "../lib/a1111/routes/extras.ts";
+import { defineRoute } from "../lib/platform/http/route.ts";
 
 export const handler = defineRoute(CONTRACTS["extra-batch-images"], async ({ body }) => {
   const { imageList, ...options } = body;

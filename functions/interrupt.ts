@@ -1,6 +1,6 @@
-import { CONTRACTS } from "../lib/api/contracts.ts";
-import { defineRoute } from "../lib/http/route.ts";
-import { interruptNewest } from "../lib/jobs/progress.ts";
+import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
+import { defineRoute } from "../lib/platform/http/route.ts";
+import { interruptNewest } from "../lib/platform/jobs/progress.ts";
 
 export const handler = defineRoute(CONTRACTS.interrupt, async (_input, ctx) => {
   await interruptNewest(ctx.services);

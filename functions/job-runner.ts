@@ -1,5 +1,5 @@
-import { createJobRunnerHandler } from "../lib/jobs/runner-handler.ts";
-import { getServices } from "../lib/runtime/services.ts";
+import { createJobRunnerHandler } from "../lib/platform/jobs/runner-handler.ts";
+import { getServices } from "../lib/platform/runtime/services.ts";
 
-/** Not an HTTP route: invoked asynchronously with `{"jobId": "<id>"}` (lib/jobs/dispatch.ts). */
+/** Not an HTTP route: invoked asynchronously with `{"jobId": "<id>"}` (lib/platform/jobs/dispatch.ts). */
 export const handler = createJobRunnerHandler(getServices);

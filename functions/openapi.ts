@@ -1,6 +1,6 @@
-import { CONTRACTS } from "../lib/api/contracts.ts";
-import { defineRoute } from "../lib/http/route.ts";
-import { openApiDocument } from "../lib/openapi/document.ts";
+import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
+import { defineRoute } from "../lib/platform/http/route.ts";
+import { openApiDocument } from "../lib/a1111/openapi/document.ts";
 
 let document: Record<string, unknown> | undefined;
 

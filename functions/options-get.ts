@@ -1,5 +1,5 @@
-import { CONTRACTS } from "../lib/api/contracts.ts";
-import { readOptions } from "../lib/api/options.ts";
-import { defineRoute } from "../lib/http/route.ts";
+import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
+import { readOptions } from "../lib/a1111/routes/options.ts";
+import { defineRoute } from "../lib/platform/http/route.ts";
 
 export const handler = defineRoute(CONTRACTS["options-get"], (_input, ctx) => readOptions(ctx));

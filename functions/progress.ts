@@ -1,5 +1,5 @@
-import { CONTRACTS } from "../lib/api/contracts.ts";
-import { defineRoute } from "../lib/http/route.ts";
-import { progressSnapshot } from "../lib/jobs/progress.ts";
+import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
+import { defineRoute } from "../lib/platform/http/route.ts";
+import { progressSnapshot } from "../lib/platform/jobs/progress.ts";
 
 export const handler = defineRoute(CONTRACTS.progress, (_input, ctx) => progressSnapshot(ctx.services));

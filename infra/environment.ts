@@ -1,5 +1,5 @@
 /**
- * The SERENA_* environment (lib/config.ts) of every deployed function. Pure and generic in the value type: the
+ * The SERENA_* environment (lib/platform/config.ts) of every deployed function. Pure and generic in the value type: the
  * infra passes Pulumi values (bucket name, secret values, function names), the tests pass strings and check the
  * result with parseConfig, so a variable the infra sets is one the code reads.
  */

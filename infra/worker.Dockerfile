@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# The inference worker (lib/worker/) as a container image, built from the repository root:
+# The inference worker (lib/platform/worker/) as a container image, built from the repository root:
 #
 #   Lambda, CPU (the default, last stage):
 #     docker build -f infra/worker.Dockerfile -t serena-worker .
@@ -8,7 +8,7 @@
 #     docker build -f infra/worker.Dockerfile --build-arg ORT_EXECUTION=cuda --target http -t serena-worker-gpu .
 #
 # The Lambda image can serve HTTP as well, for a CPU host: its runtime starts through /lambda-entrypoint.sh, so
-#   docker run -p 8080:8080 -e HOST=0.0.0.0 --entrypoint node serena-worker lib/worker/http-main.ts
+#   docker run -p 8080:8080 -e HOST=0.0.0.0 --entrypoint node serena-worker lib/platform/worker/http-main.ts
 # The `http` stage runs the same code on an NVIDIA CUDA 12 + cuDNN 9 base (onnxruntime-node 1.30's CUDA provider
 # needs both; engine-notes §4.1), or on any other base given as HTTP_BASE, e.g. --build-arg HTTP_BASE=node:24-slim.
 #
@@ -46,7 +46,7 @@ COPY lib ./lib
 ARG ORT_EXECUTION
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 SERENA_ORT_EXECUTION_PROVIDERS=${ORT_EXECUTION},cpu
 EXPOSE 8080
-ENTRYPOINT ["node", "lib/worker/http-main.ts"]
+ENTRYPOINT ["node", "lib/platform/worker/http-main.ts"]
 
 # The container-image Lambda (CPU): Lambda has no GPUs, so it is built with ORT_EXECUTION=cpu.
 FROM public.ecr.aws/lambda/nodejs:24 AS lambda
@@ -55,4 +55,4 @@ COPY package.json ${LAMBDA_TASK_ROOT}/
 COPY assets ${LAMBDA_TASK_ROOT}/assets
 COPY lib ${LAMBDA_TASK_ROOT}/lib
 ENV NODE_ENV=production
-CMD ["lib/worker/lambda-entry.handler"]
+CMD ["lib/platform/worker/lambda-entry.handler"]

@@ -1,5 +1,5 @@
 /**
- * The inference worker as a container-image Lambda (lib/worker/lambda-handler.ts in the image built from
+ * The inference worker as a container-image Lambda (lib/platform/worker/lambda-handler.ts in the image built from
  * infra/worker.Dockerfile). sst.aws.Function builds container images for Python only (serverless-notes §1.3), so
  * this is raw Pulumi: an ECR repository, the image built and pushed with the docker-build provider, a role, a log
  * group and the function.

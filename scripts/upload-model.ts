@@ -5,9 +5,9 @@
  */
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { getConfig } from "../lib/config.ts";
-import { parseS3Uri, s3ModelSource } from "../lib/storage/model-download.ts";
-import { uploadModelFolder } from "../lib/storage/model-upload.ts";
+import { getConfig } from "../lib/platform/config.ts";
+import { parseS3Uri, s3ModelSource } from "../lib/platform/storage/model-download.ts";
+import { uploadModelFolder } from "../lib/platform/storage/model-upload.ts";
 
 const [folder, uri] = process.argv.slice(2);
 if (!folder || !uri?.startsWith("s3://")) {

@@ -3,12 +3,12 @@
  * A1111's error shape with its three messages. Serena protects every route, /internal/ping included.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { CONTRACTS, type Contract, type RouteFile } from "../../lib/api/contracts.ts";
-import { HTTPErrorBody } from "../../lib/schemas/errors.ts";
-import { ROUTES } from "../../lib/routes.ts";
+import { CONTRACTS, type Contract, type RouteFile } from "../../lib/a1111/routes/contracts.ts";
+import { HTTPErrorBody } from "../../lib/a1111/schemas/errors.ts";
+import { ROUTES } from "../../lib/a1111/routes/table.ts";
 import { apiClient, expectCleanError, type ApiClient } from "../fixtures/api.ts";
 import type { EventVersion } from "../fixtures/events.ts";
-import type { Services } from "../../lib/runtime/services.ts";
+import type { Services } from "../../lib/platform/runtime/services.ts";
 import { sampleRequests, sampleUrl, type SampleRequest } from "../fixtures/sample-requests.ts";
 import { ciServices } from "../fixtures/services.ts";
 

@@ -1,6 +1,6 @@
 /** Bodies over SERENA_MAX_BODY_BYTES are refused with 413 before parsing, on every transport encoding. */
 import { describe, expect, it } from "vitest";
-import { HTTPErrorBody } from "../../lib/schemas/errors.ts";
+import { HTTPErrorBody } from "../../lib/a1111/schemas/errors.ts";
 import { apiClient, expectCleanError, loadRouteHandler, toReply } from "../fixtures/api.ts";
 import { buildEventV1, buildEventV2, lambdaContext } from "../fixtures/events.ts";
 import { ciServices } from "../fixtures/services.ts";

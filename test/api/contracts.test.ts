@@ -1,14 +1,14 @@
 /**
- * Every route in lib/routes.ts, invoked as API Gateway invokes it (HTTP API v2 and REST v1 events), answers 200
+ * Every route in lib/a1111/routes/table.ts, invoked as API Gateway invokes it (HTTP API v2 and REST v1 events), answers 200
  * with a body that its contract's zod response schema accepts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { CONTRACTS, type Contract, type RouteFile } from "../../lib/api/contracts.ts";
-import { GenerationInfo, GenerationResponse } from "../../lib/schemas/generation-response.ts";
-import { ROUTES } from "../../lib/routes.ts";
+import { CONTRACTS, type Contract, type RouteFile } from "../../lib/a1111/routes/contracts.ts";
+import { GenerationInfo, GenerationResponse } from "../../lib/a1111/schemas/generation-response.ts";
+import { ROUTES } from "../../lib/a1111/routes/table.ts";
 import { apiClient, loadRouteHandler, type ApiClient } from "../fixtures/api.ts";
 import type { EventVersion } from "../fixtures/events.ts";
-import type { Services } from "../../lib/runtime/services.ts";
+import type { Services } from "../../lib/platform/runtime/services.ts";
 import { sampleRequests, sampleUrl, type SampleRequest } from "../fixtures/sample-requests.ts";
 import { ciServices } from "../fixtures/services.ts";
 

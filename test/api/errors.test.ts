@@ -3,8 +3,8 @@
  * never a 5xx and never a stack trace.
  */
 import { describe, expect, it } from "vitest";
-import { ValidationErrorBody } from "../../lib/schemas/errors.ts";
-import { LIMITS } from "../../lib/schemas/limits.ts";
+import { ValidationErrorBody } from "../../lib/a1111/schemas/errors.ts";
+import { LIMITS } from "../../lib/a1111/schemas/limits.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
 import { ciServices } from "../fixtures/services.ts";
 

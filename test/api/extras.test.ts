@@ -3,9 +3,9 @@
  * modules/upscaler.py `Upscaler.upscale`, scripts/postprocessing_upscale.py).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { plaintextToHtml } from "../../lib/api/extras.ts";
-import { readPngText } from "../../lib/images/png-text.ts";
-import { ExtrasBatchImagesResponse, ExtrasSingleImageResponse } from "../../lib/schemas/images.ts";
+import { plaintextToHtml } from "../../lib/a1111/routes/extras.ts";
+import { readPngText } from "../../lib/a1111/images/png-text.ts";
+import { ExtrasBatchImagesResponse, ExtrasSingleImageResponse } from "../../lib/a1111/schemas/images.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
 import { base64, dataUri, gradientPng, rgbPixels, tEXt, withChunks } from "../fixtures/images.ts";
 import { ciServices } from "../fixtures/services.ts";

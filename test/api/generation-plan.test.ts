@@ -1,15 +1,15 @@
 /**
- * What a request resolves to before any model runs (lib/generation): seeds, sizes, eta, the infotext of each image
+ * What a request resolves to before any model runs (lib/a1111/generation): seeds, sizes, eta, the infotext of each image
  * (a1111-api.md §4.1) and the `info` object (§2.4), shared by the CI fake and the engine.
  */
 import { describe, expect, it } from "vitest";
-import { generationInfo, infoJsonString } from "../../lib/generation/info.ts";
-import { imageInfotext, SERENA_VERSION } from "../../lib/generation/infotext.ts";
-import { pyFloat } from "../../lib/infotext/python-format.ts";
-import { jobTimestamp, planGeneration } from "../../lib/generation/plan.ts";
-import type { GenerationJob } from "../../lib/inference/backend.ts";
-import { Img2ImgRequest, Txt2ImgRequest } from "../../lib/schemas/generation.ts";
-import { Options } from "../../lib/schemas/options.ts";
+import { generationInfo, infoJsonString } from "../../lib/a1111/generation/info.ts";
+import { imageInfotext, SERENA_VERSION } from "../../lib/a1111/generation/infotext.ts";
+import { pyFloat } from "../../lib/a1111/infotext/python-format.ts";
+import { jobTimestamp, planGeneration } from "../../lib/a1111/generation/plan.ts";
+import type { GenerationJob } from "../../lib/platform/inference/backend.ts";
+import { Img2ImgRequest, Txt2ImgRequest } from "../../lib/a1111/schemas/generation.ts";
+import { Options } from "../../lib/a1111/schemas/options.ts";
 
 const SD15 = { name: "v1-5-pruned-emaonly", hash: "6ce0161689" };
 const txt2img = (body: object, options: object = {}): GenerationJob => ({

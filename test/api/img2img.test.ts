@@ -1,6 +1,6 @@
 /** img2img through the CI fake: init images as data: URIs or raw base64 (a1111-api.md §2.3, §8). */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { GenerationInfo } from "../../lib/schemas/generation-response.ts";
+import type { GenerationInfo } from "../../lib/a1111/schemas/generation-response.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
 import { base64, dataUri, describeImage, gradientJpeg, gradientPng } from "../fixtures/images.ts";
 import { ciServices } from "../fixtures/services.ts";

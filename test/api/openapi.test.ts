@@ -1,7 +1,7 @@
 /** /openapi.json and /docs, generated from the route table and the zod contracts. */
 import { describe, expect, it } from "vitest";
-import { CONTRACTS, type Contract, type RouteFile } from "../../lib/api/contracts.ts";
-import { ROUTES } from "../../lib/routes.ts";
+import { CONTRACTS, type Contract, type RouteFile } from "../../lib/a1111/routes/contracts.ts";
+import { ROUTES } from "../../lib/a1111/routes/table.ts";
 import { apiClient } from "../fixtures/api.ts";
 import { ciServices } from "../fixtures/services.ts";
 

@@ -3,9 +3,9 @@
  * changes stored, bad ones refused with 422 (A1111: 500), overrides applied for one request only.
  */
 import { describe, expect, it } from "vitest";
-import { readUserComment } from "../../lib/images/exif-user-comment.ts";
-import { readPngText } from "../../lib/images/png-text.ts";
-import { Options, optionShape } from "../../lib/schemas/options.ts";
+import { readUserComment } from "../../lib/a1111/images/exif-user-comment.ts";
+import { readPngText } from "../../lib/a1111/images/png-text.ts";
+import { Options, optionShape } from "../../lib/a1111/schemas/options.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
 import { describeImage } from "../fixtures/images.ts";
 import { ciServices } from "../fixtures/services.ts";

@@ -1,6 +1,6 @@
 /** /sdapi/v1/png-info (a1111-api.md §4.3, §4.4): the infotext of PNGs and JPEGs, parsed as A1111 parses it. */
 import { describe, expect, it } from "vitest";
-import { PNGInfoResponse } from "../../lib/schemas/images.ts";
+import { PNGInfoResponse } from "../../lib/a1111/schemas/images.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
 import { base64, dataUri, gradientPng, jpegWithUserComment, tEXt, withChunks } from "../fixtures/images.ts";
 import { ciServices } from "../fixtures/services.ts";

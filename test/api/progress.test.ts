@@ -3,10 +3,10 @@
  * the state a running generation shows, observed through a backend that reports progress and polls the controls.
  */
 import { describe, expect, it } from "vitest";
-import type { GenerationHooks, InferenceBackend } from "../../lib/inference/backend.ts";
-import { createFakeBackend } from "../../lib/inference/fake-backend.ts";
-import { createProgressTracker, progressFraction } from "../../lib/runtime/progress.ts";
-import { ProgressResponse } from "../../lib/schemas/system.ts";
+import type { GenerationHooks, InferenceBackend } from "../../lib/platform/inference/backend.ts";
+import { createFakeBackend } from "../../lib/platform/inference/fake-backend.ts";
+import { createProgressTracker, progressFraction } from "../../lib/platform/runtime/progress.ts";
+import { ProgressResponse } from "../../lib/a1111/schemas/system.ts";
 import { apiClient, expectCleanError, type ApiClient } from "../fixtures/api.ts";
 import { testServices } from "../fixtures/services.ts";
 

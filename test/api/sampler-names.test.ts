@@ -13,7 +13,7 @@ import {
   scheduleTypeLabel,
   schedulerNames,
   type ResolvedSampler,
-} from "../../lib/catalog/resolve.ts";
+} from "../../lib/a1111/sampler-names.ts";
 
 function resolved(sampler: string, scheduler: string | null = null): ResolvedSampler {
   const result = resolveSampler(sampler, scheduler);

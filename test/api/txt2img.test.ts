@@ -3,9 +3,9 @@
  * §11), the fake says it is fake, and without CI the route answers 503 instead of pretending.
  */
 import { describe, expect, it } from "vitest";
-import { GENERATION_INFO_KEYS, GenerationInfo } from "../../lib/schemas/generation-response.ts";
-import { readPngText } from "../../lib/images/png-text.ts";
-import { HTTPErrorBody } from "../../lib/schemas/errors.ts";
+import { GENERATION_INFO_KEYS, GenerationInfo } from "../../lib/a1111/schemas/generation-response.ts";
+import { readPngText } from "../../lib/a1111/images/png-text.ts";
+import { HTTPErrorBody } from "../../lib/a1111/schemas/errors.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
 import { describeImage } from "../fixtures/images.ts";
 import { ciServices, testServices } from "../fixtures/services.ts";

@@ -46,7 +46,7 @@ describe("the zip functions' bundles", () => {
 
 describe("the import walk", () => {
   it("finds onnxruntime where the engine is imported (the local backend's worker thread)", () => {
-    expect(bundledPackages("lib/inference/local/worker.ts")).toContain("onnxruntime-node");
+    expect(bundledPackages("lib/platform/inference/local/worker.ts")).toContain("onnxruntime-node");
   });
 
   it("finds sharp, which SST installs into the zip functions (infra/api.ts)", () => {

@@ -1,5 +1,5 @@
 /**
- * Every route of lib/routes.ts has a test of its own that calls its handler, beside the sweep in
+ * Every route of lib/a1111/routes/table.ts has a test of its own that calls its handler, beside the sweep in
  * test/api/contracts.test.ts that sends each route one sample request. "Its own": a test file outside test/infra
  * that names the route's path as a string (path parameters filled in any way) or its handler module by name, calls
  * handlers (the API client of test/fixtures/api.ts, a handler module, or the local server over fetch) and uses the
@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROUTES, routeKey, type RouteDefinition } from "../../lib/routes.ts";
+import { ROUTES, routeKey, type RouteDefinition } from "../../lib/a1111/routes/table.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 

@@ -1,5 +1,5 @@
 /**
- * sst.config.ts evaluated with recording stubs (sst-stubs.ts): the deployed routes are exactly lib/routes.ts,
+ * sst.config.ts evaluated with recording stubs (sst-stubs.ts): the deployed routes are exactly lib/a1111/routes/table.ts,
  * each bound to a handler that exists, within the HTTP API's and Lambda's limits; the worker image function, the
  * job runner, the secrets and the SERENA_* environment are what the code expects. Limits from serverless-notes §4:
  * HTTP API integrations stop at 30 s, Lambda memory and /tmp go up to 10,240 MB, a function runs at most 900 s.
@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { parseConfig } from "../../lib/config.ts";
-import { ROUTES, routeKey } from "../../lib/routes.ts";
+import { parseConfig } from "../../lib/platform/config.ts";
+import { ROUTES, routeKey } from "../../lib/a1111/routes/table.ts";
 import { ROOT, appFor, evaluate, secretValue, type Evaluation } from "./sst-stubs.ts";
 
 const HTTP_API_TIMEOUT_S = 30;
@@ -72,7 +72,7 @@ describe("the HTTP API", () => {
     expect(new Set(deployed.routes.map((r) => r.api))).toEqual(new Set([deployed.all("sst.aws.ApiGatewayV2")[0]!.name]));
   });
 
-  it("registers every route of lib/routes.ts exactly once, and no other", () => {
+  it("registers every route of lib/a1111/routes/table.ts exactly once, and no other", () => {
     const registered = deployed.routes.map((r) => r.key);
     expect(registered.toSorted()).toEqual(ROUTES.map(routeKey).toSorted());
     expect(new Set(registered).size).toBe(registered.length);
@@ -149,8 +149,8 @@ describe("the route functions' configuration", () => {
     }
   });
 
-  it("sets only variables that lib/config.ts reads", () => {
-    const source = readFileSync(path.join(ROOT, "lib/config.ts"), "utf8");
+  it("sets only variables that lib/platform/config.ts reads", () => {
+    const source = readFileSync(path.join(ROOT, "lib/platform/config.ts"), "utf8");
     const functions = [...deployed.routes.map((r) => r.args), deployed.one("sst.aws.Function", "JobRunner").args];
     const keys = new Set(functions.flatMap((f) => Object.keys(f.environment)));
     for (const key of Object.keys(deployed.one("aws.lambda.Function", "Worker").args.environment.variables)) keys.add(key);

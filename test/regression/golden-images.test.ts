@@ -12,7 +12,7 @@ import { mkdtemp, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Services } from "../../lib/runtime/services.ts";
+import type { Services } from "../../lib/platform/runtime/services.ts";
 import { apiClient } from "../fixtures/api.ts";
 import { gradientDataUri, TEST_CACHE_DIR, tinyModelDir } from "../fixtures/engine.ts";
 import { ciServices, testServices } from "../fixtures/services.ts";

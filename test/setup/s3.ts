@@ -5,9 +5,9 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
-import { parseConfig } from "../../lib/config.ts";
-import type { ObjectStorage } from "../../lib/storage/object-storage.ts";
-import { createS3Client, createStorage, type TransferOptions } from "../../lib/storage/s3-storage.ts";
+import { parseConfig } from "../../lib/platform/config.ts";
+import type { ObjectStorage } from "../../lib/platform/storage/object-storage.ts";
+import { createS3Client, createStorage, type TransferOptions } from "../../lib/platform/storage/s3-storage.ts";
 
 process.env.AWS_ACCESS_KEY_ID ??= "serena-test";
 process.env.AWS_SECRET_ACCESS_KEY ??= "serena-test";

@@ -1,0 +1,23 @@
+/** The A1111 response body for txt2img/img2img (a1111-api.md §2.4). */
+import type { GenerationOutput } from "../../platform/inference/backend.ts";
+import type { GenerationRequest } from "../schemas/generation.ts";
+import type { GenerationResponse } from "../schemas/generation-response.ts";
+import { infoJsonString } from "./info.ts";
+
+/** `parameters` echoes the request after defaults; img2img drops init images and mask unless asked to keep them. */
+export function echoParameters(request: GenerationRequest): Record<string, unknown> {
+  const echo: Record<string, unknown> = { ...request };
+  if ("include_init_images" in request && !request.include_init_images) {
+    echo.init_images = null;
+    echo.mask = null;
+  }
+  return echo;
+}
+
+export function generationResponse(request: GenerationRequest, output: GenerationOutput): GenerationResponse {
+  return {
+    images: request.send_images ? output.images.map((b) => b.toString("base64")) : [],
+    parameters: echoParameters(request),
+    info: infoJsonString(output.info),
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * GET and POST /sdapi/v1/options. POST validates every key: an unknown key or a bad value is a 422 naming it
+ * (A1111 answers 500), restricted keys are ignored as in A1111, and a checkpoint must be one `/sd-models` lists.
+ */
+import { invalidField } from "../errors.ts";
+import type { RouteContext } from "../../platform/http/context.ts";
+import type { Options } from "../schemas/options.ts";
+import { findModel } from "./models.ts";
+import { parseOptionPatch } from "./option-patch.ts";
+
+/** The stored options, with the checkpoint defaulting to the backend's first model. */
+export async function readOptions(ctx: RouteContext): Promise<Options> {
+  const options = await ctx.services.options.get();
+  if (options.sd_model_checkpoint) return options;
+  const [first] = await ctx.backend.listModels();
+  return first ? { ...options, sd_model_checkpoint: first.title, sd_checkpoint_hash: first.sha256 ?? "" } : options;
+}
+
+export async function updateOptions(body: Record<string, unknown>, ctx: RouteContext): Promise<null> {
+  const patch = parseOptionPatch(body, [], "reject");
+  const checkpoint = patch.sd_model_checkpoint;
+  // An unchanged value is skipped (A1111 `opts.set`), so posting back what GET returned works without a model.
+  if (typeof checkpoint === "string" && checkpoint === (await readOptions(ctx)).sd_model_checkpoint) delete patch.sd_model_checkpoint;
+  else if (typeof checkpoint === "string") {
+    const model = await findModel(ctx.backend, checkpoint);
+    if (!model) {
+      const known = (await ctx.backend.listModels()).map((m) => m.title);
+      throw invalidField(["sd_model_checkpoint"], `model '${checkpoint}' not found; available: ${known.join(", ") || "none"}`);
+    }
+    patch.sd_model_checkpoint = model.title;
+    patch.sd_checkpoint_hash = model.sha256 ?? "";
+  }
+  await ctx.services.options.update(patch as Partial<Options>);
+  return null;
+}

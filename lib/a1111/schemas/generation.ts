@@ -1,0 +1,229 @@
+/**
+ * txt2img and img2img request bodies: every A1111 v1.10.1 field in model order with its *API* default
+ * (a1111-api.md §2.2, §2.3), lax coercion (fields.ts), and Serena's bounds (limits.ts).
+ */
+import { z } from "zod";
+import { findLatentUpscaleMode, findUpscaler, LATENT_UPSCALE_MODES, UPSCALERS } from "../../engine/upscalers.ts";
+import { resolveSampler, samplerNames, schedulerNames } from "../sampler-names.ts";
+import { hiresTarget } from "../generation/hires.ts";
+import {
+  boolField,
+  dict,
+  floatField,
+  intField,
+  optionalBool,
+  optionalInt,
+  optionalFloat,
+  optionalStr,
+  requiredBool,
+  requiredFloat,
+  requiredStr,
+  strField,
+  strList,
+} from "./fields.ts";
+import { LIMITS } from "./limits.ts";
+
+const size = { min: LIMITS.minSize, max: LIMITS.maxSize };
+const seed = { min: -1, max: LIMITS.maxSeed };
+const unit = { min: 0, max: 1 };
+const nonNegative = { min: 0, max: 1000 };
+const prompt = () => strField("", LIMITS.maxPromptLength);
+
+/** Fields 1–21 of both models (a1111-api.md §2.2). */
+const head = {
+  prompt: prompt(),
+  negative_prompt: prompt(),
+  styles: strList(LIMITS.maxStyles, 256).nullable().default(null),
+  seed: intField(-1, seed),
+  subseed: intField(-1, seed),
+  subseed_strength: floatField(0, unit),
+  seed_resize_from_h: intField(-1, { min: -1, max: LIMITS.maxSize }),
+  seed_resize_from_w: intField(-1, { min: -1, max: LIMITS.maxSize }),
+  sampler_name: optionalStr(100),
+  scheduler: optionalStr(100),
+  batch_size: intField(1, { min: 1, max: LIMITS.maxBatchSize }),
+  n_iter: intField(1, { min: 1, max: LIMITS.maxNIter }),
+  steps: intField(50, { min: 1, max: LIMITS.maxSteps }),
+  cfg_scale: floatField(7, { min: 0, max: LIMITS.maxCfgScale }),
+  width: intField(512, size),
+  height: intField(512, size),
+  restore_faces: optionalBool(),
+  tiling: optionalBool(),
+  do_not_save_samples: boolField(false),
+  do_not_save_grid: boolField(false),
+  eta: optionalFloat(unit),
+};
+
+/** Fields 23–34 of both models. */
+const middle = {
+  s_min_uncond: optionalFloat(nonNegative),
+  s_churn: optionalFloat(nonNegative),
+  s_tmax: optionalFloat(nonNegative),
+  s_tmin: optionalFloat(nonNegative),
+  s_noise: optionalFloat({ min: 0, max: 10 }),
+  override_settings: dict().nullable().default(null),
+  override_settings_restore_afterwards: boolField(true),
+  refiner_checkpoint: optionalStr(1000),
+  refiner_switch_at: optionalFloat(unit),
+  disable_extra_networks: boolField(false),
+  firstpass_image: optionalStr(),
+  comments: dict().nullable().default(null),
+};
+
+/** The "additional fields" A1111 appends to both models. */
+const tail = {
+  sampler_index: requiredStr("Euler", 100),
+  script_name: optionalStr(200),
+  script_args: z.array(z.unknown(), { error: "value is not a valid list" }).nullable().default([]),
+  send_images: requiredBool(true),
+  save_images: requiredBool(false),
+  alwayson_scripts: dict().nullable().default({}),
+  infotext: optionalStr(LIMITS.maxPromptLength * 2),
+};
+
+export const txt2imgShape = {
+  ...head,
+  denoising_strength: optionalFloat(unit),
+  ...middle,
+  enable_hr: boolField(false),
+  firstphase_width: intField(0, { min: 0, max: LIMITS.maxSize }),
+  firstphase_height: intField(0, { min: 0, max: LIMITS.maxSize }),
+  hr_scale: floatField(2, { min: 1, max: 4 }),
+  hr_upscaler: optionalStr(100),
+  hr_second_pass_steps: intField(0, { min: 0, max: LIMITS.maxSteps }),
+  hr_resize_x: intField(0, { min: 0, max: LIMITS.maxSize }),
+  hr_resize_y: intField(0, { min: 0, max: LIMITS.maxSize }),
+  hr_checkpoint_name: optionalStr(1000),
+  hr_sampler_name: optionalStr(100),
+  hr_scheduler: optionalStr(100),
+  hr_prompt: prompt(),
+  hr_negative_prompt: prompt(),
+  force_task_id: optionalStr(200),
+  ...tail,
+};
+
+export const img2imgShape = {
+  ...head,
+  denoising_strength: requiredFloat(0.75, unit),
+  ...middle,
+  init_images: z.array(z.string({ error: "str type expected" }), { error: "value is not a valid list" }).nullable().default(null),
+  resize_mode: intField(0, { min: 0, max: 3 }),
+  image_cfg_scale: optionalFloat({ min: 0, max: LIMITS.maxCfgScale }),
+  mask: optionalStr(),
+  mask_blur_x: intField(4, { min: 0, max: 256 }),
+  mask_blur_y: intField(4, { min: 0, max: 256 }),
+  mask_blur: optionalInt({ min: 0, max: 256 }),
+  mask_round: boolField(true),
+  inpainting_fill: intField(0, { min: 0, max: 3 }),
+  inpaint_full_res: boolField(true),
+  inpaint_full_res_padding: intField(0, { min: 0, max: LIMITS.maxSize }),
+  inpainting_mask_invert: intField(0, { min: 0, max: 1 }),
+  initial_noise_multiplier: optionalFloat({ min: 0, max: 10 }),
+  latent_mask: optionalStr(),
+  force_task_id: optionalStr(200),
+  sampler_index: tail.sampler_index,
+  include_init_images: boolField(false),
+  script_name: tail.script_name,
+  script_args: tail.script_args,
+  send_images: tail.send_images,
+  save_images: tail.save_images,
+  alwayson_scripts: tail.alwayson_scripts,
+  infotext: tail.infotext,
+};
+
+type Common = z.output<z.ZodObject<typeof head & typeof middle & typeof tail>>;
+
+/** Cross-field rules: sampler names, batch bounds, scripts Serena does not have. */
+function checkCommon(body: Common & { enable_hr?: boolean; hr_sampler_name?: string | null; hr_scheduler?: string | null; hr_upscaler?: string | null }, ctx: z.RefinementCtx) {
+  const resolved = resolveSampler(body.sampler_name ?? body.sampler_index, body.scheduler);
+  if ("error" in resolved) {
+    const field = resolved.error === "scheduler" ? "scheduler" : body.sampler_name !== null ? "sampler_name" : "sampler_index";
+    const valid = resolved.error === "scheduler" ? schedulerNames() : samplerNames();
+    ctx.addIssue({
+      code: "custom",
+      path: [field],
+      message: `unknown ${resolved.error} '${String(field === "scheduler" ? body.scheduler : body.sampler_name ?? body.sampler_index)}'; valid ${resolved.error}s: ${valid.join(", ")}`,
+    });
+  }
+  if (body.batch_size * body.n_iter > LIMITS.maxImages) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["n_iter"],
+      message: `batch_size × n_iter must be at most ${LIMITS.maxImages} images (got ${body.batch_size * body.n_iter})`,
+    });
+  }
+  if (body.batch_size * body.width * body.height > LIMITS.maxBatchPixels) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["batch_size"],
+      message: `batch_size × width × height must be at most ${LIMITS.maxBatchPixels} pixels (got ${body.batch_size * body.width * body.height}); use n_iter for more images`,
+    });
+  }
+  if (body.script_name !== null && body.script_name !== "") {
+    ctx.addIssue({ code: "custom", path: ["script_name"], message: `Script '${body.script_name}' not found` });
+  }
+  for (const title of Object.keys(body.alwayson_scripts ?? {})) {
+    ctx.addIssue({ code: "custom", path: ["alwayson_scripts", title], message: `always on script ${title} not found` });
+  }
+  if (body.enable_hr && "hr_scale" in body) checkHiresSize(body as Txt2ImgRequest, ctx);
+  if (body.enable_hr) {
+    if (body.hr_sampler_name && "error" in resolveSampler(body.hr_sampler_name, body.hr_scheduler)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["hr_sampler_name"],
+        message: `unknown sampler '${body.hr_sampler_name}'; valid samplers: ${samplerNames().join(", ")}`,
+      });
+    }
+    if (body.hr_upscaler && !findUpscaler(body.hr_upscaler) && !findLatentUpscaleMode(body.hr_upscaler)) {
+      const valid = [...LATENT_UPSCALE_MODES.map((m) => m.name), ...UPSCALERS.map((u) => u.name)];
+      ctx.addIssue({
+        code: "custom",
+        path: ["hr_upscaler"],
+        message: `could not find upscaler named ${body.hr_upscaler}; valid upscalers: ${valid.join(", ")}`,
+      });
+    }
+  }
+}
+
+/**
+ * Cross-field rules read field values, so they run only once every field is valid: a rejected width must not also
+ * be blamed on batch_size (pydantic's `skip_on_failure`).
+ */
+const onceFieldsAreValid = { when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
+
+/** Hires fix's target obeys the same bounds as a first pass (limits.ts). */
+function checkHiresSize(body: Txt2ImgRequest, ctx: z.RefinementCtx) {
+  const { upscaleWidth: w, upscaleHeight: h } = hiresTarget(body);
+  const field = body.hr_resize_x || body.hr_resize_y ? (body.hr_resize_x ? "hr_resize_x" : "hr_resize_y") : "hr_scale";
+  if (Math.max(w, h) > LIMITS.maxSize || Math.min(w, h) < LIMITS.minSize) {
+    ctx.addIssue({ code: "custom", path: [field], message: `hires fix would make ${w}x${h} images; each side must be ${LIMITS.minSize}–${LIMITS.maxSize}` });
+  } else if (body.batch_size * w * h > LIMITS.maxBatchPixels) {
+    ctx.addIssue({
+      code: "custom",
+      path: [field],
+      message: `batch_size × hires width × height must be at most ${LIMITS.maxBatchPixels} pixels (got ${body.batch_size * w * h}); use n_iter for more images`,
+    });
+  }
+}
+
+export const Txt2ImgRequest = z.object(txt2imgShape).superRefine(checkCommon, onceFieldsAreValid).meta({ id: "StableDiffusionTxt2ImgProcessingAPI" });
+
+export const Img2ImgRequest = z
+  .object(img2imgShape)
+  .superRefine((body, ctx) => {
+    checkCommon(body, ctx);
+    if (body.init_images === null || body.init_images.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["init_images"], message: "Init image not found: img2img needs at least one init image" });
+    } else if (body.init_images.length > body.batch_size) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["init_images"],
+        message: `bad number of images passed: ${body.init_images.length}; expecting ${body.batch_size} or less`,
+      });
+    }
+  }, onceFieldsAreValid)
+  .meta({ id: "StableDiffusionImg2ImgProcessingAPI" });
+
+export type Txt2ImgRequest = z.output<typeof Txt2ImgRequest>;
+export type Img2ImgRequest = z.output<typeof Img2ImgRequest>;
+export type GenerationRequest = Txt2ImgRequest | Img2ImgRequest;

@@ -1,0 +1,43 @@
+/**
+ * Hires fix's upscale between the passes (A1111 `sample_hr_pass`): a latent upscale mode resizes the latents with
+ * torch-style interpolation; an image upscaler decodes, resizes the pixels and encodes again.
+ */
+import sharp from "sharp";
+import type { HiresPlan } from "../../a1111/generation/hires.ts";
+import type { DiffusionModel, Shape4 } from "../model/index.ts";
+import { resizeLatentBilinear, resizeLatentNearest } from "./latent-resize.ts";
+import { rgbToTensor, tensorToRgb } from "./pixels.ts";
+
+export async function upscaleForHires(
+  model: DiffusionModel,
+  latents: Float32Array,
+  shape: Shape4,
+  hires: HiresPlan,
+): Promise<{ latents: Float32Array; shape: Shape4 }> {
+  const [b, c, h, w] = shape;
+  const [h2, w2] = [hires.upscaleHeight / 8, hires.upscaleWidth / 8];
+  if (hires.upscaler.kind === "latent") {
+    // Antialiasing only changes downscaling, which hires fix never does; "bicubic" is interpolated bilinearly here
+    // (documented in docs/engine.md).
+    const { mode } = hires.upscaler;
+    const resized = mode.startsWith("nearest")
+      ? resizeLatentNearest(latents, b * c, h, w, h2, w2, mode === "nearest-exact")
+      : resizeLatentBilinear(latents, b, c, h, w, h2, w2);
+    return { latents: resized, shape: [b, c, h2, w2] };
+  }
+  const scale = model.facts.vaeScalingFactor;
+  const pixels = await model.decodeLatents(latents.map((v) => v / scale), shape);
+  const kernel = hires.upscaler.name === "Nearest" ? "nearest" : "lanczos3";
+  const upscaled = new Float32Array(b * 3 * hires.upscaleHeight * hires.upscaleWidth);
+  for (let i = 0; i < b; i++) {
+    const rgb = tensorToRgb(pixels, i, w * 8, h * 8);
+    const resized = await sharp(rgb, { raw: { width: w * 8, height: h * 8, channels: 3 } })
+      .resize(hires.upscaleWidth, hires.upscaleHeight, { fit: "fill", kernel })
+      .raw()
+      .toBuffer();
+    rgbToTensor(resized, upscaled, i, hires.upscaleWidth, hires.upscaleHeight);
+  }
+  const encoded = await model.encodeImage(upscaled, [b, 3, hires.upscaleHeight, hires.upscaleWidth]);
+  const mean = encoded.kind === "parameters" ? encoded.mean : encoded.sample;
+  return { latents: mean.map((v) => v * scale), shape: encoded.shape };
+}

@@ -1,0 +1,123 @@
+/**
+ * Configuration, read once from the environment and validated; everything else receives it as a value.
+ * docs/configuration.md documents every variable.
+ */
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { LIMITS } from "../a1111/schemas/limits.ts";
+
+const csv = z
+  .string()
+  .optional()
+  .transform((s) => (s ?? "").split(",").map((x) => x.trim()).filter(Boolean));
+
+const credentials = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (!s) return null;
+    const users = [];
+    for (const pair of s.split(",")) {
+      const parts = pair.split(":");
+      if (parts.length !== 2 || !parts[0] || !parts[1]) {
+        ctx.addIssue({ code: "custom", message: "SERENA_API_AUTH must be user:pass[,user2:pass2]; passwords cannot contain ':'" });
+        return z.NEVER;
+      }
+      users.push({ user: parts[0], password: parts[1] });
+    }
+    return users;
+  });
+
+const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
+
+const EnvSchema = z.object({
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(7860),
+  CI: z.string().optional(),
+  SERENA_API_AUTH: credentials,
+  SERENA_CORS_ALLOW_ORIGINS: csv,
+  SERENA_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  SERENA_MAX_BODY_BYTES: positiveInt(LIMITS.maxBodyBytes),
+  SERENA_BACKEND: z.enum(["local", "lambda", "http", "none"]).default("local"),
+  SERENA_MODEL_DIR: z.string().optional(),
+  SERENA_MODELS_ROOT: z.string().optional(),
+  SERENA_CACHE_DIR: z.string().default(path.join(os.tmpdir(), "serena-cache")),
+  SERENA_ORT_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  SERENA_ORT_EXECUTION_PROVIDERS: z
+    .string()
+    .default("cpu")
+    .transform((s) => s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.enum(["cpu", "cuda", "tensorrt", "webgpu"])).min(1)),
+  SERENA_BUCKET: z.string().optional(),
+  SERENA_S3_ENDPOINT: z.url().optional(),
+  SERENA_S3_REGION: z.string().default("us-east-1"),
+  SERENA_MODEL_S3_URI: z.string().regex(/^s3:\/\/[^/]+\/.*$/, "must look like s3://bucket/prefix/").optional(),
+  SERENA_PRESIGN_EXPIRES: positiveInt(3600),
+  SERENA_MAX_RESPONSE_BYTES: positiveInt(5_500_000),
+  SERENA_WORKER_FUNCTION: z.string().optional(),
+  SERENA_LAMBDA_ENDPOINT: z.url().optional(),
+  SERENA_WORKER_URL: z.url().optional(),
+  SERENA_WORKER_TOKEN: z.string().optional(),
+  SERENA_WORKER_TIMEOUT_MS: positiveInt(28_000),
+  SERENA_WORKER_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  SERENA_JOB_RUNNER_FUNCTION: z.string().optional(),
+});
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export function parseConfig(env: NodeJS.ProcessEnv) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    /** The CI fake answers txt2img/img2img only when CI is exactly "true" (DESIGN.md §2). */
+    ciFake: e.CI === "true",
+    apiAuth: e.SERENA_API_AUTH,
+    corsAllowOrigins: e.SERENA_CORS_ALLOW_ORIGINS,
+    logLevel: e.SERENA_LOG_LEVEL,
+    maxBodyBytes: e.SERENA_MAX_BODY_BYTES,
+    backend: e.SERENA_BACKEND,
+    modelDir: e.SERENA_MODEL_DIR ?? null,
+    modelsRoot: e.SERENA_MODELS_ROOT ?? null,
+    cacheDir: e.SERENA_CACHE_DIR,
+    ortThreads: e.SERENA_ORT_THREADS,
+    /** onnxruntime execution providers in order of preference, e.g. ["cuda", "cpu"] on a GPU host. */
+    ortExecutionProviders: e.SERENA_ORT_EXECUTION_PROVIDERS,
+    storage: {
+      /** Outputs, job state and shared settings; unset means in-memory state and inline images only. */
+      bucket: e.SERENA_BUCKET ?? null,
+      /** An S3-compatible endpoint (local servers in tests and development); unset means AWS. */
+      endpoint: e.SERENA_S3_ENDPOINT ?? null,
+      region: e.SERENA_S3_REGION,
+      presignExpiresSeconds: e.SERENA_PRESIGN_EXPIRES,
+      /** A model folder in S3, downloaded to the cache folder on cold start. */
+      modelUri: e.SERENA_MODEL_S3_URI ?? null,
+    },
+    /** Responses whose images would pass this size are stored in S3 and returned as URLs (Lambda's limit is 6 MB). */
+    maxResponseBytes: e.SERENA_MAX_RESPONSE_BYTES,
+    worker: {
+      functionName: e.SERENA_WORKER_FUNCTION ?? null,
+      lambdaEndpoint: e.SERENA_LAMBDA_ENDPOINT ?? null,
+      url: e.SERENA_WORKER_URL ?? null,
+      token: e.SERENA_WORKER_TOKEN ?? null,
+      timeoutMs: e.SERENA_WORKER_TIMEOUT_MS,
+      retries: e.SERENA_WORKER_RETRIES,
+    },
+    /** The function that runs async jobs; unset means jobs run in this process. */
+    jobRunnerFunction: e.SERENA_JOB_RUNNER_FUNCTION ?? null,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

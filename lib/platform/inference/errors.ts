@@ -1,0 +1,28 @@
+/**
+ * Errors crossing a process or thread boundary (worker thread, inference Lambda, GPU endpoint) keep their type:
+ * a 422 stays a 422 with its field list, a typed API error keeps its status, anything else is an internal error.
+ */
+import { z } from "zod";
+import { ModelLoadError } from "../../engine/model/model-load-error.ts";
+import { ApiError, RequestValidationError } from "../../a1111/errors.ts";
+import { ValidationIssue } from "../../a1111/schemas/errors.ts";
+
+export const SerializedError = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("validation"), issues: z.array(ValidationIssue) }),
+  z.object({ type: z.literal("api"), status: z.int(), errorName: z.string(), message: z.string() }),
+  z.object({ type: z.literal("internal"), message: z.string() }),
+]);
+export type SerializedError = z.output<typeof SerializedError>;
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof RequestValidationError) return { type: "validation", issues: error.issues };
+  if (error instanceof ApiError) return { type: "api", status: error.status, errorName: error.errorName, message: error.message };
+  if (error instanceof ModelLoadError) return { type: "api", status: 503, errorName: "ModelLoadError", message: error.message };
+  return { type: "internal", message: error instanceof Error ? error.message : String(error) };
+}
+
+export function deserializeError(error: SerializedError): Error {
+  if (error.type === "validation") return new RequestValidationError(error.issues);
+  if (error.type === "api") return new ApiError(error.status, error.errorName, error.message);
+  return new Error(`inference failed: ${error.message}`);
+}

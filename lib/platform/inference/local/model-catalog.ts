@@ -1,0 +1,87 @@
+/**
+ * The checkpoints the local engine can load (`/sdapi/v1/sd-models`): SERENA_MODEL_DIR, the model folder at
+ * SERENA_MODEL_S3_URI (downloaded into the cache folder on first use, lib/platform/storage/model-download.ts), every folder of
+ * SERENA_MODELS_ROOT that holds a model_index.json, or, with none configured, the generated tiny model
+ * (written once into the cache folder). A model is identified as A1111 identifies checkpoints: title
+ * "name [short hash]", the hash being sha256 of unet/model.onnx (cached by size and modification time).
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Config } from "../../config.ts";
+import { ensureTinyModel } from "../../../engine/tiny-model/index.ts";
+import type { SDModelItem } from "../../../a1111/schemas/catalog-items.ts";
+import { ensureModelFromS3, s3ModelSource } from "../../storage/model-download.ts";
+
+export const DEFAULT_TINY_VARIANT = "sd1-diffusers";
+
+const hashes = new Map<string, { key: string; sha256: string }>();
+
+async function unetSha256(dir: string): Promise<string | null> {
+  const file = path.join(dir, "unet", "model.onnx");
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    return null;
+  }
+  const key = `${info.size}:${info.mtimeMs}`;
+  const cached = hashes.get(file);
+  if (cached?.key === key) return cached.sha256;
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const sha256 = hash.digest("hex");
+  hashes.set(file, { key, sha256 });
+  return sha256;
+}
+
+/** What the catalog reads; `storage` is optional so that callers without S3 settings need not invent them. */
+export type CatalogConfig = Pick<Config, "modelDir" | "modelsRoot" | "cacheDir"> & { storage?: Config["storage"] };
+
+export async function modelDirs(config: CatalogConfig): Promise<string[]> {
+  const dirs: string[] = [];
+  if (config.modelDir) dirs.push(path.resolve(config.modelDir));
+  const modelUri = config.storage?.modelUri;
+  if (modelUri) {
+    const dir = await ensureModelFromS3(s3ModelSource(modelUri, config.storage!), config.cacheDir);
+    if (!dirs.includes(dir)) dirs.push(dir);
+  }
+  if (config.modelsRoot) {
+    const root = path.resolve(config.modelsRoot);
+    const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const dir = path.join(root, e.name);
+      const folder = e.isDirectory() || e.isSymbolicLink();
+      if (folder && existsSync(path.join(dir, "model_index.json")) && !dirs.includes(dir)) dirs.push(dir);
+    }
+  }
+  if (dirs.length === 0 && !config.modelDir && !config.modelsRoot && !modelUri) dirs.push(await ensureTinyModel(config.cacheDir, DEFAULT_TINY_VARIANT));
+  return dirs;
+}
+
+export interface CatalogEntry {
+  dir: string;
+  item: SDModelItem;
+}
+
+export async function modelCatalog(config: CatalogConfig): Promise<CatalogEntry[]> {
+  const dirs = await modelDirs(config);
+  return Promise.all(
+    dirs.map(async (dir) => {
+      const name = path.basename(dir);
+      const sha256 = await unetSha256(dir);
+      const hash = sha256?.slice(0, 10) ?? null;
+      return {
+        dir,
+        item: { title: hash ? `${name} [${hash}]` : name, model_name: name, hash, sha256, filename: dir, config: null },
+      };
+    }),
+  );
+}
+
+/** The folder for a checkpoint name (title, name, hash, sha256 or path); the first model when the name is empty. */
+export function resolveModel(catalog: CatalogEntry[], name: string): CatalogEntry | undefined {
+  if (!name) return catalog[0];
+  return catalog.find(({ item }) => [item.title, item.model_name, item.hash, item.sha256, item.filename].includes(name));
+}

@@ -1,0 +1,21 @@
+/** Messages between the local backend (main thread) and its inference worker thread. */
+import type { GenerationJob, ProgressUpdate } from "../backend.ts";
+import type { GenerationInfo } from "../../../a1111/schemas/generation-response.ts";
+import type { SerializedError } from "../errors.ts";
+
+export interface GenerateMessage {
+  kind: "generate";
+  id: number;
+  job: GenerationJob;
+  modelDir: string;
+  /** Int32Array view: [0] interrupt, [1] skip; written by the main thread, read between sampler steps. */
+  control: SharedArrayBuffer;
+}
+
+export type WorkerMessage =
+  | { kind: "progress"; id: number; update: ProgressUpdate }
+  | { kind: "result"; id: number; images: Uint8Array[]; info: GenerationInfo }
+  | { kind: "error"; id: number; error: SerializedError };
+
+export const CONTROL_INTERRUPT = 0;
+export const CONTROL_SKIP = 1;

@@ -1,0 +1,40 @@
+/**
+ * The inference worker thread. onnxruntime-node's `session.run` blocks its thread for the whole call
+ * (engine-notes §4.4), so the engine runs here and the main thread keeps answering `/progress` and the rest.
+ * One model stays loaded; a job for another folder swaps it.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { loadEngine, type Engine } from "../../../engine/engine.ts";
+import { serializeError } from "../errors.ts";
+import { CONTROL_INTERRUPT, CONTROL_SKIP, type GenerateMessage, type WorkerMessage } from "./protocol.ts";
+
+const port = parentPort!;
+const { threads, executionProviders } = workerData as { threads: number; executionProviders: string[] };
+let engine: { dir: string; engine: Engine } | null = null;
+
+async function engineFor(dir: string): Promise<Engine> {
+  if (engine?.dir === dir) return engine.engine;
+  await engine?.engine.release();
+  engine = null;
+  const options = { allowSpinning: false, executionProviders, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
+  engine = { dir, engine: await loadEngine(dir, options) };
+  return engine.engine;
+}
+
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+port.on("message", async (message: GenerateMessage) => {
+  const flags = new Int32Array(message.control);
+  try {
+    const output = await (await engineFor(message.modelDir)).generate(message.job, {
+      onProgress: (update) => post({ kind: "progress", id: message.id, update }),
+      control: () => {
+        if (Atomics.load(flags, CONTROL_INTERRUPT) === 1) return "interrupt";
+        return Atomics.exchange(flags, CONTROL_SKIP, 0) === 1 ? "skip" : null;
+      },
+    });
+    post({ kind: "result", id: message.id, images: output.images, info: output.info });
+  } catch (error) {
+    post({ kind: "error", id: message.id, error: serializeError(error) });
+  }
+});

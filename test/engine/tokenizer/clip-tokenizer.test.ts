@@ -1,0 +1,103 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { ClipTokenizer } from "../../../lib/engine/tokenizer/clip-tokenizer.ts";
+import { createClipTokenizer, loadClipTokenizer } from "../../../lib/engine/tokenizer/clip-tokenizer.ts";
+
+const ASSETS = fileURLToPath(new URL("../../../assets/clip-tokenizer/", import.meta.url));
+
+let tokenizer: ClipTokenizer;
+let vocab: unknown;
+let merges: string;
+
+beforeAll(async () => {
+  tokenizer = await loadClipTokenizer(ASSETS);
+  vocab = JSON.parse(await readFile(`${ASSETS}vocab.json`, "utf8"));
+  merges = await readFile(`${ASSETS}merges.txt`, "utf8");
+});
+
+/** The SD pipeline framing `[BOS] + ids + [EOS]` that the reference rows are written in. */
+const framed = (text: string) => [tokenizer.bosId, ...tokenizer.encode(text), tokenizer.eosId];
+
+describe("CLIP BPE ids", () => {
+  // engine-notes §6.2 (Python SimpleTokenizer port and @huggingface/tokenizers agree).
+  it.each([
+    ["An astronaut riding a horse", [49406, 550, 18376, 6765, 320, 4558, 49407]],
+    ["a photo of a cat", [49406, 320, 1125, 539, 320, 2368, 49407]],
+    ["A photo of an astronaut riding a horse on mars", [49406, 320, 1125, 539, 550, 18376, 6765, 320, 4558, 525, 7496, 49407]],
+    [
+      "masterpiece, best quality, (1girl:1.2)",
+      [49406, 12066, 267, 949, 3027, 267, 263, 272, 1611, 281, 272, 269, 273, 264, 49407],
+    ],
+    ["café au lait", [49406, 15304, 2566, 572, 585, 49407]],
+    ["hello   world!!", [49406, 3306, 1002, 748, 49407]],
+    ["I'm 25 years old", [49406, 328, 880, 273, 276, 1151, 896, 49407]],
+  ])("%s", (text, ids) => {
+    expect(framed(text)).toEqual(ids);
+  });
+
+  it("gives the single tokens of engine-notes §6.2 and the clip-tokenizer README", () => {
+    expect(tokenizer.encode("a")).toEqual([320]);
+    expect(tokenizer.encode("of")).toEqual([539]);
+    expect(tokenizer.encode("photo")).toEqual([1125]);
+    expect(tokenizer.encode("cat")).toEqual([2368]);
+    expect(tokenizer.encode(",")).toEqual([267]);
+    expect(tokenizer.encode("(")).toEqual([263]);
+    expect(tokenizer.encode(")")).toEqual([264]);
+  });
+
+  it("encodes an empty or blank text as no tokens", () => {
+    expect(tokenizer.encode("")).toEqual([]);
+    expect(tokenizer.encode(" \n\t ")).toEqual([]);
+  });
+});
+
+describe("text clean-up", () => {
+  it("unescapes HTML entities before BPE", () => {
+    // engine-notes §6.1: "a&amp;b …" → [320, 261, 321, …] with html.unescape (vs 320, 261, 6259, 282, 321 without).
+    expect(tokenizer.encode("a&amp;b")).toEqual([320, 261, 321]);
+  });
+
+  it("unescapes twice, as basic_clean does", () => {
+    expect(tokenizer.encode("a&amp;amp;b")).toEqual(tokenizer.encode("a&b"));
+  });
+
+  it("is case- and whitespace-insensitive", () => {
+    expect(tokenizer.encode("  A   PHOTO\nof a Cat ")).toEqual([320, 1125, 539, 320, 2368]);
+  });
+});
+
+describe("special token ids", () => {
+  it("reads SD 1.x BOS/EOS/pad from the files: pad is <|endoftext|>", () => {
+    expect([tokenizer.bosId, tokenizer.eosId, tokenizer.padId]).toEqual([49406, 49407, 49407]);
+  });
+
+  it('reads an SD 2.x pad token "!" as id 0', () => {
+    // engine-notes §6.1 item 6: SD 2.x / SDXL tokenizer_2 pad_token "!" = 0.
+    const sd2 = createClipTokenizer({ vocab, merges, tokenizerConfig: { pad_token: "!" } });
+    expect(sd2.padId).toBe(0);
+  });
+
+  it("accepts token fields as strings or AddedToken objects, tokenizer_config.json first", () => {
+    const fromObjects = createClipTokenizer({
+      vocab,
+      merges,
+      tokenizerConfig: { pad_token: { __type: "AddedToken", content: "!" } },
+      specialTokensMap: { pad_token: "<|endoftext|>", bos_token: { content: "<|startoftext|>" } },
+    });
+    expect([fromObjects.bosId, fromObjects.eosId, fromObjects.padId]).toEqual([49406, 49407, 0]);
+  });
+
+  it("defaults to CLIP's token names and EOS padding without config files", () => {
+    const bare = createClipTokenizer({ vocab, merges });
+    expect([bare.bosId, bare.eosId, bare.padId]).toEqual([49406, 49407, 49407]);
+  });
+
+  it("exposes the id of ',</w>' for comma padding", () => {
+    expect(tokenizer.commaId).toBe(267);
+  });
+
+  it("rejects files whose special tokens are not in the vocabulary", () => {
+    expect(() => createClipTokenizer({ vocab, merges, tokenizerConfig: { pad_token: "<pad>" } })).toThrow(/pad token/);
+  });
+});
