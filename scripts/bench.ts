@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { InferenceSession } from "onnxruntime-node";
 import { parseConfig } from "../lib/platform/config.ts";
+import { runA1111Generation } from "../lib/a1111/generation/generate.ts";
 import { loadEngine } from "../lib/engine/engine.ts";
 import { createServices } from "../lib/platform/runtime/services.ts";
 import { createServer, listen } from "../lib/platform/server/server.ts";
@@ -54,7 +55,7 @@ const runs: number[] = [];
 const encodes: number[] = [];
 const overheadShares: number[] = [];
 const stepTimes: number[] = [];
-const phases: NonNullable<Awaited<ReturnType<typeof engine.generate>>["timings"]>[] = [];
+const phases: NonNullable<Awaited<ReturnType<typeof runA1111Generation>>["timings"]>[] = [];
 const rssSamples: number[] = [];
 let rssAfterWarmup = 0;
 for (let g = 0; g < warmup + generations; g++) {
@@ -63,8 +64,9 @@ for (let g = 0; g < warmup + generations; g++) {
   const steps: number[] = [];
   let last = performance.now();
   const start = last;
-  const output = await engine.generate(
+  const output = await runA1111Generation(
     { type: "txt2img", request: { ...request, seed: g }, options },
+    engine,
     {
       onProgress: () => {
         const now = performance.now();

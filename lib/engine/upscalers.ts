@@ -22,3 +22,11 @@ export const LATENT_UPSCALE_MODES = [
 export const findUpscaler = (name: string) => UPSCALERS.find((u) => u.name.toLowerCase() === name.trim().toLowerCase());
 export const findLatentUpscaleMode = (name: string) =>
   LATENT_UPSCALE_MODES.find((m) => m.name.toLowerCase() === name.trim().toLowerCase());
+
+/**
+ * The resampling kernel of an image upscaler used to enlarge (hires fix). "None" means no model upscaler; A1111 then
+ * still resizes to the target size with Lanczos (`images.resize_image`).
+ */
+export function imageUpscalerKernel(name: string): "lanczos3" | "nearest" {
+  return findUpscaler(name)?.sharpKernel === "nearest" ? "nearest" : "lanczos3";
+}

@@ -3,7 +3,7 @@
  * the state a running generation shows, observed through a backend that reports progress and polls the controls.
  */
 import { describe, expect, it } from "vitest";
-import type { GenerationHooks, InferenceBackend } from "../../lib/platform/inference/backend.ts";
+import type { GenerationHooks, InferenceBackend } from "../../lib/a1111/backend.ts";
 import { createFakeBackend } from "../../lib/platform/inference/fake-backend.ts";
 import { createProgressTracker, progressFraction } from "../../lib/platform/runtime/progress.ts";
 import { ProgressResponse } from "../../lib/a1111/schemas/system.ts";

@@ -3,17 +3,10 @@
  * §3.2, §5.2), with Serena's documented differences: aliases and any case accepted, unknown names reported.
  */
 import { describe, expect, it } from "vitest";
-import {
-  AUTOMATIC,
-  effectiveScheduler,
-  findSampler,
-  findScheduler,
-  resolveSampler,
-  samplerNames,
-  scheduleTypeLabel,
-  schedulerNames,
-  type ResolvedSampler,
-} from "../../lib/a1111/sampler-names.ts";
+import { resolveSampler, samplerNames, scheduleTypeLabel, schedulerNames, type ResolvedSampler } from "../../lib/a1111/sampler-names.ts";
+import { findSampler } from "../../lib/engine/samplers/registry.ts";
+import { effectiveScheduler } from "../../lib/engine/schedules/index.ts";
+import { AUTOMATIC, findScheduler } from "../../lib/engine/schedules/registry.ts";
 
 function resolved(sampler: string, scheduler: string | null = null): ResolvedSampler {
   const result = resolveSampler(sampler, scheduler);
@@ -24,7 +17,7 @@ function resolved(sampler: string, scheduler: string | null = null): ResolvedSam
 const summary = (r: ResolvedSampler) => ({
   sampler: r.sampler.name,
   scheduler: r.scheduler.label,
-  runs: effectiveScheduler(r).name,
+  runs: effectiveScheduler(r.sampler, r.scheduler).name,
   infotext: scheduleTypeLabel(r),
 });
 

@@ -182,6 +182,23 @@ describe("non-Optional fields reject null (§2.1, §11 item 2)", () => {
   });
 });
 
+describe("features Serena does not have are refused, in CI exactly as in production", () => {
+  it.each([
+    ["tiling", { tiling: true }],
+    ["restore_faces", { restore_faces: true }],
+    ["refiner_checkpoint", { refiner_checkpoint: "sd_xl_refiner_1.0" }],
+  ])("%s", async (field, fields) => {
+    const reply = await client.post(TXT2IMG, { seed: 1, width: 64, height: 64, ...fields });
+    expectCleanError(reply, 422);
+    expect(reply.json().detail[0].loc).toEqual(["body", field]);
+  });
+
+  it("but their A1111 defaults pass", async () => {
+    const { info } = await txt2img({ seed: 1, width: 64, height: 64, tiling: false, restore_faces: false, refiner_checkpoint: "" });
+    expect(info.restore_faces).toBe(false);
+  });
+});
+
 describe("sampler and scheduler names (§3.2, §5.2, §11 items 5, 6)", () => {
   const base = { prompt: "a cat", seed: 1, width: 64, height: 64 };
   const params = async (fields: object) => (await txt2img({ ...base, ...fields })).info.infotexts[0]!.split("\n")[1]!;

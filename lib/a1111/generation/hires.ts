@@ -5,11 +5,16 @@
  * at denoising_strength, always with img2img_fix_steps' arithmetic. Shared by the CI fake (for its output size and
  * infotext) and the engine.
  */
-import { effectiveScheduler, findSampler, resolveSampler, type ResolvedSampler } from "../sampler-names.ts";
-import type { SchedulerEntry } from "../../engine/schedules/registry.ts";
+import type { HiresUpscaler, SamplingSpec } from "../../engine/plan.ts";
+import { findSampler } from "../../engine/samplers/registry.ts";
+import { effectiveScheduler } from "../../engine/schedules/index.ts";
+import type { SchedulerDefinition } from "../../engine/schedules/registry.ts";
 import { findLatentUpscaleMode, findUpscaler } from "../../engine/upscalers.ts";
 import { pyFloat, type PyValue } from "../infotext/python-format.ts";
+import { resolveSampler, type ResolvedSampler } from "../sampler-names.ts";
 import type { Txt2ImgRequest } from "../schemas/generation.ts";
+import type { Options } from "../schemas/options.ts";
+import { passSettings } from "./sampling.ts";
 
 /** A1111 leaves a null denoising_strength to crash the hires pass (a1111-api.md §10); Serena uses its UI default. */
 export const DEFAULT_HIRES_DENOISING = 0.7;
@@ -27,9 +32,11 @@ export interface HiresPlan {
   steps: number;
   denoisingStrength: number;
   /** A latent upscale mode (torch interpolate) or an image upscaler. */
-  upscaler: { kind: "latent"; mode: "bilinear" | "bicubic" | "nearest" | "nearest-exact"; antialias: boolean } | { kind: "image"; name: string };
+  upscaler: HiresUpscaler;
   sampler: ResolvedSampler;
-  schedule: SchedulerEntry;
+  schedule: SchedulerDefinition;
+  /** The second pass's settings, as the engine takes them. */
+  sampling: SamplingSpec;
   prompt: string;
   negativePrompt: string;
   /** Infotext entries, in A1111's insertion order. */
@@ -51,7 +58,7 @@ export function hiresTarget(r: Pick<Txt2ImgRequest, "width" | "height" | "hr_sca
   return { upscaleWidth: w, upscaleHeight: h, truncateX: Math.floor((w - tw) / 8), truncateY: Math.floor((h - th) / 8) };
 }
 
-export function planHires(r: Txt2ImgRequest, firstPass: ResolvedSampler): HiresPlan {
+export function planHires(r: Txt2ImgRequest, firstPass: ResolvedSampler, options: Options): HiresPlan {
   const target = hiresTarget(r);
   const upscaleWidth = Math.floor(target.upscaleWidth / 8) * 8;
   const upscaleHeight = Math.floor(target.upscaleHeight / 8) * 8;
@@ -69,6 +76,8 @@ export function planHires(r: Txt2ImgRequest, firstPass: ResolvedSampler): HiresP
   if (r.hr_second_pass_steps) extra["Hires steps"] = r.hr_second_pass_steps;
   if (r.hr_upscaler) extra["Hires upscaler"] = r.hr_upscaler;
   if (r.hr_sampler_name && sampler.sampler.name !== firstPass.sampler.name) extra["Hires sampler"] = sampler.sampler.name;
+  const steps = r.hr_second_pass_steps || r.steps;
+  const schedule = effectiveScheduler(sampler.sampler, sampler.scheduler);
   return {
     upscaleWidth,
     upscaleHeight,
@@ -76,11 +85,12 @@ export function planHires(r: Txt2ImgRequest, firstPass: ResolvedSampler): HiresP
     truncateY: target.truncateY,
     width: upscaleWidth - 8 * target.truncateX,
     height: upscaleHeight - 8 * target.truncateY,
-    steps: r.hr_second_pass_steps || r.steps,
+    steps,
     denoisingStrength: r.denoising_strength ?? DEFAULT_HIRES_DENOISING,
     upscaler: latent ? { kind: "latent", mode: latent.mode, antialias: latent.antialias } : { kind: "image", name: image!.name },
     sampler,
-    schedule: effectiveScheduler(sampler),
+    schedule,
+    sampling: passSettings(sampler.sampler, schedule.name, steps, r, options).spec,
     prompt: r.hr_prompt || r.prompt,
     negativePrompt: r.hr_negative_prompt || r.negative_prompt,
     extra,

@@ -3,10 +3,10 @@ import { PyFloat, pyFloat, pyJsonDumps, type PyValue } from "../infotext/python-
 import type { GenerationInfo } from "../schemas/generation-response.ts";
 import type { ModelIdentity } from "./infotext.ts";
 import { SERENA_VERSION } from "./infotext.ts";
-import type { GenerationPlan } from "./plan.ts";
+import type { RequestPlan } from "./plan.ts";
 
 export function generationInfo(
-  plan: GenerationPlan,
+  plan: RequestPlan,
   model: ModelIdentity,
   infotexts: string[],
   extra: Record<string, PyValue>,

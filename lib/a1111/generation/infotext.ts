@@ -1,17 +1,15 @@
-/** The infotext of one generated image, with A1111's key order and conditions (a1111-api.md §4.1). */
+/** The infotext of one generated image, with A1111's key order and conditions (docs/a1111-semantics.md). */
+import type { ModelIdentity } from "../../engine/plan.ts";
 import { createInfotext } from "../infotext/create.ts";
 import { pyFloat, type PyValue } from "../infotext/python-format.ts";
-import type { GenerationPlan } from "./plan.ts";
+import type { RequestPlan } from "./plan.ts";
 
-export interface ModelIdentity {
-  name: string;
-  hash: string | null;
-}
+export type { ModelIdentity };
 
 export const SERENA_VERSION = "serena-v0.1.0";
 
 export function imageInfotext(
-  plan: GenerationPlan,
+  plan: RequestPlan,
   index: number,
   model: ModelIdentity,
   extra: Record<string, PyValue>,
@@ -37,7 +35,6 @@ export function imageInfotext(
     ["Clip skip", o.CLIP_stop_at_last_layers > 1 ? o.CLIP_stop_at_last_layers : null],
     ["ENSD", ensd],
     ["RNG", o.randn_source !== "GPU" ? o.randn_source : null],
-    ["Tiling", r.tiling ? "True" : null],
   ];
   for (const [key, value] of Object.entries({ ...plan.hires?.extra, ...extra })) {
     const at = entries.findIndex(([k]) => k === key);

@@ -1,17 +1,23 @@
 /**
- * What a generation request resolves to before any model runs: seeds per image, prompts per image, sampler and
- * schedule labels, output size. The CI fake and the engine both start from this, so they agree on everything a
- * client can see (a1111-api.md §2.4, §5.2, §6.1–6.2).
+ * What an A1111 request resolves to before any model runs: seeds per image, prompts per image, sampler and
+ * schedule, sizes, hires fix, and the engine's generation plan. The CI fake and the engine both start from this, so
+ * they agree on everything a client can see (docs/a1111-semantics.md).
  */
-import { effectiveScheduler, resolveSampler, scheduleTypeLabel, type ResolvedSampler } from "../sampler-names.ts";
-import type { SchedulerEntry } from "../../engine/schedules/registry.ts";
+import type { GenerationPlan, RgbImage, SamplingSpec } from "../../engine/plan.ts";
+import { parseExtraNetworks } from "../../engine/prompts/extra-networks.ts";
 import { allSeeds, allSubseeds, fixSeed } from "../../engine/rng/seeds.ts";
-import type { GenerationJob } from "../../platform/inference/backend.ts";
+import type { SamplerDefinition } from "../../engine/samplers/registry.ts";
+import { effectiveScheduler } from "../../engine/schedules/index.ts";
+import type { SchedulerDefinition } from "../../engine/schedules/registry.ts";
+import { pyFloat, type PyValue } from "../infotext/python-format.ts";
+import { resolveSampler, scheduleTypeLabel, type ResolvedSampler } from "../sampler-names.ts";
 import type { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
 import type { Options } from "../schemas/options.ts";
 import { planHires, type HiresPlan } from "./hires.ts";
+import type { GenerationJob } from "./job.ts";
+import { ignoredSettingWarnings, passSettings } from "./sampling.ts";
 
-export interface GenerationPlan {
+export interface RequestPlan {
   type: GenerationJob["type"];
   request: Txt2ImgRequest | Img2ImgRequest;
   options: Options;
@@ -19,11 +25,12 @@ export interface GenerationPlan {
   subseed: number;
   seeds: number[];
   subseeds: number[];
+  /** As written, one per image (the infotext shows extra-network tags). */
   prompts: string[];
   negativePrompts: string[];
   sampler: ResolvedSampler;
   /** The schedule that runs (Automatic resolved). */
-  schedule: SchedulerEntry;
+  schedule: SchedulerDefinition;
   /** The infotext's "Schedule type". */
   scheduleType: string;
   /** First-pass pixels: A1111 samples a width//8 × height//8 latent, so the image is the multiple of 8 below. */
@@ -37,12 +44,19 @@ export interface GenerationPlan {
   batchSize: number;
   nIter: number;
   imageCount: number;
-  /** Eta actually used: the request's, else opts.eta_ddim for DDIM-family samplers, else opts.eta_ancestral. */
+  /** Eta the first pass runs with (0 for samplers without eta). */
   eta: number;
+  /** The first pass's settings, as the engine takes them. */
+  sampling: SamplingSpec;
+  /** Infotext entries from the request's settings, in A1111's insertion order. */
+  extra: Record<string, PyValue>;
+  /** Settings the request set that its samplers do not read. */
+  warnings: string[];
   /** "%Y%m%d%H%M%S" of the job start, UTC. */
   jobTimestamp: string;
 }
 
+/** A1111's `job_timestamp`: "%Y%m%d%H%M%S" in UTC. */
 export function jobTimestamp(date: Date): string {
   return date.toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
@@ -53,7 +67,25 @@ export interface PlanEnvironment {
   drawSeed?: () => number;
 }
 
-export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): GenerationPlan {
+/** Infotext entries for the options in force (A1111 `extra_generation_params` set by processing and the sampler). */
+function optionExtras(plan: Pick<RequestPlan, "type" | "request" | "options" | "sampler">, noiseMultiplier: number): Record<string, PyValue> {
+  const o = plan.options;
+  const extra: Record<string, PyValue> = {};
+  if (o.always_discard_next_to_last_sigma && !plan.sampler.sampler.discardPenultimateSigma) extra["Discard penultimate sigma"] = true;
+  if (o.sigma_min) extra["Schedule min sigma"] = pyFloat(o.sigma_min);
+  if (o.sigma_max) extra["Schedule max sigma"] = pyFloat(o.sigma_max);
+  if (o.rho) extra["Schedule rho"] = pyFloat(o.rho);
+  if (plan.type === "img2img" && noiseMultiplier !== 1) extra["Noise multiplier"] = pyFloat(noiseMultiplier);
+  const prompt = plan.request.prompt + plan.request.negative_prompt;
+  if (o.emphasis !== "Original" && /[([]/.test(prompt)) extra["Emphasis"] = o.emphasis;
+  return extra;
+}
+
+export function noiseMultiplier(job: GenerationJob): number {
+  return job.type === "img2img" ? (job.request.initial_noise_multiplier ?? job.options.initial_noise_multiplier) : 1;
+}
+
+export function planRequest(job: GenerationJob, env: PlanEnvironment = {}): RequestPlan {
   const { request, options } = job;
   const resolved = resolveSampler(request.sampler_name ?? request.sampler_index, request.scheduler);
   // The request schema already rejected unknown names; reaching this is a programming error.
@@ -65,10 +97,12 @@ export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): G
   const imageCount = batchSize * request.n_iter;
   const seed = fixSeed(request.seed, env.drawSeed);
   const subseed = fixSeed(request.subseed, env.drawSeed);
-  const defaultEta = resolved.sampler.family === "timesteps" ? options.eta_ddim : options.eta_ancestral;
-  const hires = job.type === "txt2img" && job.request.enable_hr ? planHires(job.request, resolved) : null;
+  const hires = job.type === "txt2img" && job.request.enable_hr ? planHires(job.request, resolved, options) : null;
   const baseWidth = Math.floor(request.width / 8) * 8;
   const baseHeight = Math.floor(request.height / 8) * 8;
+  const schedule = effectiveScheduler(resolved.sampler, resolved.scheduler);
+  const first = passSettings(resolved.sampler, schedule.name, request.steps, request, options);
+  const samplers: SamplerDefinition[] = hires ? [resolved.sampler, hires.sampler.sampler] : [resolved.sampler];
   return {
     type: job.type,
     request,
@@ -80,7 +114,7 @@ export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): G
     prompts: Array.from({ length: imageCount }, () => request.prompt),
     negativePrompts: Array.from({ length: imageCount }, () => request.negative_prompt),
     sampler: resolved,
-    schedule: effectiveScheduler(resolved),
+    schedule,
     scheduleType: scheduleTypeLabel(resolved),
     baseWidth,
     baseHeight,
@@ -90,7 +124,57 @@ export function planGeneration(job: GenerationJob, env: PlanEnvironment = {}): G
     batchSize,
     nIter: request.n_iter,
     imageCount,
-    eta: request.eta ?? defaultEta,
+    eta: first.spec.settings.eta,
+    sampling: first.spec,
+    extra: { ...first.extra, ...optionExtras({ type: job.type, request, options, sampler: resolved }, noiseMultiplier(job)) },
+    warnings: ignoredSettingWarnings(request, samplers),
     jobTimestamp: jobTimestamp(env.now ?? new Date()),
+  };
+}
+
+/** Prompts as the text encoder sees them: extra-network tags (`<lora:…>`) removed (A1111 `extra_networks.parse_prompts`). */
+const withoutNetworks = (prompts: readonly string[]) => prompts.map((p) => parseExtraNetworks(p).prompt);
+
+/** The engine's plan for a request plan, with the client's init images already decoded. */
+export function enginePlan(plan: RequestPlan, initImages: readonly RgbImage[]): GenerationPlan {
+  const { request: r, options: o } = plan;
+  const img2img = plan.type === "img2img" ? (r as Img2ImgRequest) : null;
+  const hires = plan.hires;
+  return {
+    width: plan.baseWidth,
+    height: plan.baseHeight,
+    batchSize: plan.batchSize,
+    batchCount: plan.nIter,
+    prompts: withoutNetworks(plan.prompts),
+    negativePrompts: withoutNetworks(plan.negativePrompts),
+    seeds: plan.seeds,
+    subseeds: plan.subseeds,
+    subseedStrength: r.subseed_strength,
+    seedResizeFrom: r.seed_resize_from_w > 0 && r.seed_resize_from_h > 0 ? { width: r.seed_resize_from_w, height: r.seed_resize_from_h } : null,
+    noise: { source: o.randn_source, etaNoiseSeedDelta: o.eta_noise_seed_delta },
+    sampling: plan.sampling,
+    text: { emphasis: o.emphasis, commaPaddingBacktrack: o.comma_padding_backtrack, clipSkip: o.CLIP_stop_at_last_layers },
+    img2img: img2img
+      ? {
+          images: initImages,
+          resizeMode: img2img.resize_mode as 0 | 1 | 2 | 3,
+          denoisingStrength: img2img.denoising_strength,
+          fixSteps: o.img2img_fix_steps,
+          noiseMultiplier: img2img.initial_noise_multiplier ?? o.initial_noise_multiplier,
+        }
+      : null,
+    hires: hires
+      ? {
+          upscaleWidth: hires.upscaleWidth,
+          upscaleHeight: hires.upscaleHeight,
+          truncateX: hires.truncateX,
+          truncateY: hires.truncateY,
+          upscaler: hires.upscaler,
+          sampling: hires.sampling,
+          denoisingStrength: hires.denoisingStrength,
+          prompts: withoutNetworks(Array.from({ length: plan.imageCount }, () => hires.prompt)),
+          negativePrompts: withoutNetworks(Array.from({ length: plan.imageCount }, () => hires.negativePrompt)),
+        }
+      : null,
   };
 }

@@ -1,5 +1,5 @@
-/** The A1111 response body for txt2img/img2img (a1111-api.md §2.4). */
-import type { GenerationOutput } from "../../platform/inference/backend.ts";
+/** The A1111 response body for txt2img/img2img (docs/a1111-semantics.md). */
+import type { GenerationOutput } from "./job.ts";
 import type { GenerationRequest } from "../schemas/generation.ts";
 import type { GenerationResponse } from "../schemas/generation-response.ts";
 import { infoJsonString } from "./info.ts";
@@ -15,9 +15,11 @@ export function echoParameters(request: GenerationRequest): Record<string, unkno
 }
 
 export function generationResponse(request: GenerationRequest, output: GenerationOutput): GenerationResponse {
-  return {
+  const response: GenerationResponse = {
     images: request.send_images ? output.images.map((b) => b.toString("base64")) : [],
     parameters: echoParameters(request),
     info: infoJsonString(output.info),
   };
+  if (output.warnings?.length) response.warnings = output.warnings;
+  return response;
 }

@@ -5,6 +5,7 @@
  * function is a server-side request forgery risk, and clients can send the bytes.
  */
 import sharp from "sharp";
+import type { RgbImage } from "../../engine/plan.ts";
 import { invalidField } from "../errors.ts";
 import { LIMITS } from "../schemas/limits.ts";
 
@@ -58,3 +59,22 @@ export async function decodeImage(value: string, loc: (string | number)[]): Prom
 /** sharp input options for a decoded client image: pixel limit kept, EXIF orientation applied by `.rotate()`. */
 export const clientImage = (image: DecodedImage) =>
   sharp(image.file, { limitInputPixels: LIMITS.maxInputPixels }).rotate();
+
+/**
+ * A client image as RGB pixels, the way A1111 reads init images (`decode_base64_to_image`, then EXIF transpose, then
+ * transparency flattened onto `opts.img2img_background_color`).
+ */
+export async function decodeClientImage(value: string, loc: (string | number)[], background: string): Promise<RgbImage> {
+  const bytes = base64ImageBytes(value, loc);
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: LIMITS.maxInputPixels })
+      .rotate()
+      .flatten({ background })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
+  } catch (error) {
+    throw invalidField(loc, `Invalid encoded image: ${(error as Error).message}`);
+  }
+}

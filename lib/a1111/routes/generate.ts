@@ -10,7 +10,7 @@ import { decodeImage } from "../images/decode.ts";
 import { ApiError, invalidField } from "../errors.ts";
 import type { RouteContext } from "../../platform/http/context.ts";
 import { jsonResponse, type RawResponse } from "../../platform/http/response.ts";
-import type { GenerationOutput } from "../../platform/inference/backend.ts";
+import type { GenerationOutput } from "../backend.ts";
 import { presignImages, storeImages } from "../../platform/storage/outputs.ts";
 import { withOverrides } from "../../platform/runtime/options-store.ts";
 import type { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { conflict, notFound, RequestValidationError } from "../errors.ts";
 import type { RouteContext } from "../../platform/http/context.ts";
 import { jsonResponse, type RawResponse } from "../../platform/http/response.ts";
-import type { GenerationJob } from "../../platform/inference/backend.ts";
+import type { GenerationJob } from "../backend.ts";
 import { dispatchJob } from "../../platform/jobs/dispatch.ts";
 import { finishJob, isFinished, newJob, type JobInput, type JobState } from "../../platform/jobs/job-state.ts";
 import { reapIfAbandoned } from "../../platform/jobs/progress.ts";

@@ -1,5 +1,5 @@
 /** Checkpoint lookup by any of the aliases A1111 accepts (title, name, hash, sha256, file name). */
-import type { InferenceBackend } from "../../platform/inference/backend.ts";
+import type { InferenceBackend } from "../backend.ts";
 import type { SDModelItem } from "../schemas/catalog-items.ts";
 
 export async function findModel(backend: InferenceBackend, name: string): Promise<SDModelItem | undefined> {

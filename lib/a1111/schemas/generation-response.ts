@@ -54,6 +54,13 @@ export const GenerationResponse = z
     images: z.array(z.string()).describe("Base64 image files (PNG by default), no data: prefix; [] when send_images is false."),
     parameters: z.record(z.string(), z.unknown()).describe("The request as received, after defaults (seed stays -1)."),
     info: z.string().describe("A JSON string of GenerationInfo."),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "Serena only, present when the request set something that had no effect, e.g. a sampler setting the chosen " +
+          "sampler does not read. A1111 accepts such settings silently; Serena accepts them and says so here.",
+      ),
     image_urls: z
       .array(z.string())
       .optional()

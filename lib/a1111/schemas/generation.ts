@@ -159,6 +159,14 @@ function checkCommon(body: Common & { enable_hr?: boolean; hr_sampler_name?: str
       message: `batch_size × width × height must be at most ${LIMITS.maxBatchPixels} pixels (got ${body.batch_size * body.width * body.height}); use n_iter for more images`,
     });
   }
+  // Features A1111 has and Serena does not run: refused rather than silently ignored.
+  if (body.restore_faces) ctx.addIssue({ code: "custom", path: ["restore_faces"], message: "face restoration is not available in Serena" });
+  if (body.tiling) {
+    ctx.addIssue({ code: "custom", path: ["tiling"], message: "tiling needs circular convolution padding, which ONNX exports do not have" });
+  }
+  if (body.refiner_checkpoint) {
+    ctx.addIssue({ code: "custom", path: ["refiner_checkpoint"], message: "refiner models are not available in Serena" });
+  }
   if (body.script_name !== null && body.script_name !== "") {
     ctx.addIssue({ code: "custom", path: ["script_name"], message: `Script '${body.script_name}' not found` });
   }
@@ -212,6 +220,7 @@ export const Img2ImgRequest = z
   .object(img2imgShape)
   .superRefine((body, ctx) => {
     checkCommon(body, ctx);
+    if (body.mask) ctx.addIssue({ code: "custom", path: ["mask"], message: "inpainting (mask) is not available in Serena yet" });
     if (body.init_images === null || body.init_images.length === 0) {
       ctx.addIssue({ code: "custom", path: ["init_images"], message: "Init image not found: img2img needs at least one init image" });
     } else if (body.init_images.length > body.batch_size) {

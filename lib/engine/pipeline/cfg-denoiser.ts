@@ -2,7 +2,11 @@
  * D(x, σ) for a batch of images with classifier-free guidance (A1111 modules/sd_samplers_cfg_denoiser.py,
  * k-diffusion external.py): the UNet sees x·c_in at the fractional timestep t(σ); its ε (or v) output becomes a
  * denoised estimate; guidance combines in denoised space, D = D_u + Σ_j w_j·s·(D_c,j − D_u). Cond and uncond
- * evaluations of the same context length run as one UNet batch (DESIGN.md §3).
+ * evaluations of the same context length run as one UNet batch.
+ *
+ * Some calls skip the uncond pass, as A1111's `CFGDenoiser.forward` does: early in sampling
+ * (opts.skip_early_cond) and, below σ = s_min_uncond ("negative guidance minimum sigma"), on every other call. The
+ * first cond's output then stands in for the uncond one and the scale is 1, so one cond gives D = D_c.
  */
 import type { DiffusionModel, Shape3 } from "../model/index.ts";
 import type { ModelSigmas } from "../schedules/model-sigmas.ts";
@@ -19,6 +23,32 @@ export interface CfgDenoiserSetup {
   readonly cfgScale: number;
   /** Largest UNet batch to run at once (memory bound); a fixed-batch export overrides it. */
   readonly maxUnetBatch: number;
+  readonly skipping?: UncondSkipping;
+}
+
+/** When the uncond pass is skipped (A1111 opts.skip_early_cond, s_min_uncond and s_min_uncond_all). */
+export interface UncondSkipping {
+  readonly skipEarlyCond: number;
+  readonly sMinUncond: number;
+  readonly allSteps: boolean;
+  /** Model calls the sampler will make (A1111 `total_steps`), for skip_early_cond's fraction. */
+  readonly totalCalls: number;
+  /** Told each time a call skips, and why. */
+  readonly onSkip: (reason: "skipEarlyCond" | "ngms") => void;
+}
+
+/** Whether model call `call` at noise level σ skips the uncond pass (the order of A1111's checks). */
+export function skipsUncond(skipping: UncondSkipping | undefined, call: number, sigma: number): boolean {
+  if (!skipping) return false;
+  if (skipping.skipEarlyCond !== 0 && call / skipping.totalCalls <= skipping.skipEarlyCond) {
+    skipping.onSkip("skipEarlyCond");
+    return true;
+  }
+  if ((call % 2 === 1 || skipping.allSteps) && skipping.sMinUncond > 0 && sigma < skipping.sMinUncond) {
+    skipping.onSkip("ngms");
+    return true;
+  }
+  return false;
 }
 
 interface Evaluation {
@@ -43,7 +73,7 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
   const fixedBatch = model.facts.unetBatch === "dynamic" ? null : model.facts.unetBatch;
   const maxBatch = fixedBatch ?? Math.max(1, setup.maxUnetBatch);
   // A1111 drops the uncond pass at CFG scale 1 when every image has a single weight-1 cond.
-  const skipUncond = cfgScale === 1 && conditioning.every((c) => c.cond.length === 1 && c.condWeights[0] === 1);
+  const neverUncond = cfgScale === 1 && conditioning.every((c) => c.cond.length === 1 && c.condWeights[0] === 1);
   let calls = 0;
   let xIn = new Float32Array(0);
   // Packed UNet inputs are reused across steps: contexts only change when a prompt edit switches text.
@@ -90,6 +120,10 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
     if (xIn.length !== x.length) xIn = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) xIn[i] = x[i]! * cIn;
 
+    const skipped = skipsUncond(setup.skipping, call, sigma);
+    const skipUncond = neverUncond || skipped;
+    // A skipped uncond is replaced by the first cond's output and the scale drops to 1 (A1111 `combine_denoised`).
+    const scale = skipped ? 1 : cfgScale;
     const evaluations: Evaluation[] = [];
     for (let image = 0; image < batch; image++) {
       const c = conditioning[image]!;
@@ -115,8 +149,8 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
       const uncond = own.find((e) => e.part === -1);
       const conds = own.filter((e) => e.part >= 0);
       const condOut = conds.map((e) => outputs.get(e)!);
-      const condScale = conds.map((e) => conditioning[image]!.condWeights[e.part]! * cfgScale);
-      const uncondOut = uncond ? outputs.get(uncond)! : null;
+      const condScale = conds.map((e) => conditioning[image]!.condWeights[e.part]! * scale);
+      const uncondOut = uncond ? outputs.get(uncond)! : skipped ? condOut[0]! : null;
       const base = image * perImage;
       if (!uncondOut) {
         for (let i = 0; i < perImage; i++) result[base + i] = x[base + i]! * cSkip + condOut[0]![i]! * cOut;

@@ -3,8 +3,9 @@
  * torch-style interpolation; an image upscaler decodes, resizes the pixels and encodes again.
  */
 import sharp from "sharp";
-import type { HiresPlan } from "../../a1111/generation/hires.ts";
 import type { DiffusionModel, Shape4 } from "../model/index.ts";
+import type { HiresSpec } from "../plan.ts";
+import { imageUpscalerKernel } from "../upscalers.ts";
 import { resizeLatentBilinear, resizeLatentNearest } from "./latent-resize.ts";
 import { rgbToTensor, tensorToRgb } from "./pixels.ts";
 
@@ -12,7 +13,7 @@ export async function upscaleForHires(
   model: DiffusionModel,
   latents: Float32Array,
   shape: Shape4,
-  hires: HiresPlan,
+  hires: HiresSpec,
 ): Promise<{ latents: Float32Array; shape: Shape4 }> {
   const [b, c, h, w] = shape;
   const [h2, w2] = [hires.upscaleHeight / 8, hires.upscaleWidth / 8];
@@ -27,7 +28,7 @@ export async function upscaleForHires(
   }
   const scale = model.facts.vaeScalingFactor;
   const pixels = await model.decodeLatents(latents.map((v) => v / scale), shape);
-  const kernel = hires.upscaler.name === "Nearest" ? "nearest" : "lanczos3";
+  const kernel = imageUpscalerKernel(hires.upscaler.name);
   const upscaled = new Float32Array(b * 3 * hires.upscaleHeight * hires.upscaleWidth);
   for (let i = 0; i < b; i++) {
     const rgb = tensorToRgb(pixels, i, w * 8, h * 8);

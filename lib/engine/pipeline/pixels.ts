@@ -20,7 +20,7 @@ export function tensorToRgb(pixels: Float32Array, index: number, width: number, 
 }
 
 /** 8-bit RGB → [-1, 1] planes written at `index` of an NCHW batch (A1111: x/255, then 2x − 1). */
-export function rgbToTensor(rgb: Buffer, target: Float32Array, index: number, width: number, height: number): void {
+export function rgbToTensor(rgb: Uint8Array, target: Float32Array, index: number, width: number, height: number): void {
   const plane = width * height;
   const base = index * 3 * plane;
   for (let p = 0; p < plane; p++) {

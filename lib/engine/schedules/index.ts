@@ -1,48 +1,14 @@
-import type { SamplerEntry } from "../samplers/registry.ts";
-import { SCHEDULERS, type SchedulerEntry } from "./registry.ts";
-import { sigmasAlignYourSteps } from "./align-your-steps.ts";
-import { sigmasBeta } from "./beta.ts";
-import { sigmasExponential, sigmasPolyexponential } from "./exponential.ts";
-import { sigmasKarras } from "./karras.ts";
-import { sigmasKlOptimal } from "./kl-optimal.ts";
-import { lcmModelSigmas } from "./lcm-sigmas.ts";
+/**
+ * The noise levels a sampler walks (highest first), with A1111's rules (`KDiffusionSampler.get_sigmas`): the
+ * sampler's own schedule for "Automatic", the σmin/σmax/ρ overrides, and `discard_next_to_last_sigma`.
+ */
+import { samplerModelSigmas, type SamplerDefinition, type SamplerSettings } from "../samplers/registry.ts";
 import type { ModelSigmas } from "./model-sigmas.ts";
-import { sigmasDdim, sigmasSimple } from "./simple.ts";
-import { ddimSigmas, ddimTimesteps, uniPcSigmas } from "./timesteps.ts";
-import { sigmasNormal, sigmasSgmUniform, sigmasUniform } from "./uniform.ts";
-import { vpModelSigmas } from "./vp-sigmas.ts";
-
-export interface ScheduleParams {
-  readonly model: ModelSigmas;
-  readonly sigmaMin: number;
-  readonly sigmaMax: number;
-  /** Left undefined, each schedule uses its own default (Karras 7, Polyexponential 1). */
-  readonly rho?: number;
-  /** Beta scheduler shape (A1111 opts.beta_dist_alpha / beta_dist_beta). */
-  readonly betaAlpha?: number;
-  readonly betaBeta?: number;
-}
-
-/** n steps' worth of noise levels, highest first (n + 1 values, ending in 0 except KL Optimal). */
-export type ScheduleFunction = (n: number, params: ScheduleParams) => Float64Array;
-
-/** Every catalog scheduler but "automatic", by its A1111 name (modules/sd_schedulers.py `schedulers`). */
-export const SCHEDULE_FUNCTIONS: Readonly<Record<string, ScheduleFunction>> = {
-  uniform: (n, { model }) => sigmasUniform(n, model),
-  karras: (n, p) => sigmasKarras(n, p.sigmaMin, p.sigmaMax, p.rho),
-  exponential: (n, p) => sigmasExponential(n, p.sigmaMin, p.sigmaMax),
-  polyexponential: (n, p) => sigmasPolyexponential(n, p.sigmaMin, p.sigmaMax, p.rho),
-  sgm_uniform: (n, p) => sigmasSgmUniform(n, p.model, p.sigmaMin, p.sigmaMax),
-  kl_optimal: (n, p) => sigmasKlOptimal(n, p.sigmaMin, p.sigmaMax),
-  align_your_steps: (n) => sigmasAlignYourSteps(n),
-  simple: (n, { model }) => sigmasSimple(n, model),
-  normal: (n, p) => sigmasNormal(n, p.model, p.sigmaMin, p.sigmaMax),
-  ddim: (n, { model }) => sigmasDdim(n, model),
-  beta: (n, p) => sigmasBeta(n, p.sigmaMin, p.sigmaMax, p.betaAlpha, p.betaBeta),
-};
+import { AUTOMATIC, findScheduler, type SchedulerDefinition } from "./registry.ts";
+import { ddimTimesteps } from "./timesteps.ts";
 
 export interface ScheduleRequest {
-  readonly sampler: SamplerEntry;
+  readonly sampler: SamplerDefinition;
   /** Scheduler name or label ("karras", "Karras"); "Automatic" means the sampler's default. */
   readonly scheduler: string;
   readonly steps: number;
@@ -52,65 +18,70 @@ export interface ScheduleRequest {
   readonly rho?: number;
   readonly sigmaMin?: number;
   readonly sigmaMax?: number;
+  /** A1111 opts.beta_dist_alpha / beta_dist_beta (the Beta schedule's shape). */
   readonly betaAlpha?: number;
   readonly betaBeta?: number;
+  /** A1111 opts.always_discard_next_to_last_sigma: discard for every sampler, not only those that ask for it. */
+  readonly alwaysDiscardPenultimate?: boolean;
+  /** The sampler's settings (UniPC reads its skip type here). */
+  readonly settings?: SamplerSettings;
 }
 
 /**
- * The schedule a sampler's denoiser works on, which also maps its noise levels to UNet timesteps: LCM has its
- * own 50-entry table (modules/sd_samplers_lcm.py) and UniPC interpolates ᾱ (uni_pc `NoiseScheduleVP`).
+ * The schedule that actually runs (A1111 `KDiffusionSampler.get_sigmas`): "Automatic" is the sampler's own
+ * `options.scheduler`, and without one the model's default discretisation, which is "Uniform". Unknown names mean
+ * the same (A1111 treats them as Automatic; the API refuses them before this point).
  */
-export function samplerModelSigmas(sampler: SamplerEntry, model: ModelSigmas): ModelSigmas {
-  if (sampler.name === "LCM") return lcmModelSigmas(model);
-  if (sampler.name === "UniPC") return vpModelSigmas(model);
-  return model;
+export function effectiveScheduler(sampler: SamplerDefinition, scheduler: string | SchedulerDefinition): SchedulerDefinition {
+  const entry = typeof scheduler === "string" ? findScheduler(scheduler) : scheduler;
+  if (entry && entry !== AUTOMATIC) return entry;
+  return findScheduler(sampler.defaultScheduler ?? "uniform")!;
 }
 
-/**
- * A1111 "Automatic" resolution (modules/sd_samplers_kdiffusion.py `KDiffusionSampler.get_sigmas`): the sampler's
- * own `scheduler` option; an unknown name, like a sampler without one, means the model's default discretisation.
- */
-export function resolveScheduler(sampler: SamplerEntry, scheduler: string): SchedulerEntry | undefined {
-  const requested = scheduler === "Automatic" || scheduler === "automatic" ? sampler.defaultScheduler : scheduler;
-  const entry = SCHEDULERS.find((s) => s.name === requested || s.label === requested);
-  return entry && entry.name !== "automatic" ? entry : undefined;
+export function discardsPenultimate(request: Pick<ScheduleRequest, "sampler" | "alwaysDiscardPenultimate">): boolean {
+  return request.sampler.discardPenultimateSigma || request.alwaysDiscardPenultimate === true;
 }
 
-/**
- * The noise levels a txt2img sampler walks (highest first), with A1111's rules (`KDiffusionSampler.get_sigmas`):
- * the resolved scheduler, the σmin/σmax/ρ overrides, and `discard_next_to_last_sigma` (made for steps + 1,
- * then the penultimate value dropped). Timestep samplers ignore the scheduler, as A1111's `CompVisSampler` does.
- */
+/** Txt2img's noise levels: `steps` steps of the resolved schedule (timestep samplers: their own discretisation). */
 export function sigmasFor(request: ScheduleRequest): Float64Array {
   const { sampler } = request;
   const model = samplerModelSigmas(sampler, request.model);
-  const steps = request.steps + (sampler.discardPenultimateSigma ? 1 : 0);
-  if (sampler.family === "timesteps") return timestepSamplerSigmas(sampler, steps, model);
-
-  const scheduler = resolveScheduler(sampler, request.scheduler);
-  const sigmas = scheduler
-    ? SCHEDULE_FUNCTIONS[scheduler.name](steps, {
-        model,
-        sigmaMin: override(request.sigmaMin, model.sigmaMin),
-        sigmaMax: override(request.sigmaMax, model.sigmaMax),
-        rho: scheduler.defaultRho === -1 ? undefined : override(request.rho, scheduler.defaultRho),
-        betaAlpha: request.betaAlpha,
-        betaBeta: request.betaBeta,
-      })
-    : sigmasUniform(steps, model);
-  if (!sampler.discardPenultimateSigma) return sigmas;
+  const discard = discardsPenultimate(request);
+  const steps = request.steps + (discard ? 1 : 0);
+  if (sampler.family === "timesteps") {
+    const timesteps = ddimTimesteps(steps, model.alphasCumprod.length);
+    return timestepSigmas(sampler, timesteps, model.alphasCumprod.length - 1, model, request.settings);
+  }
+  const scheduler = effectiveScheduler(sampler, request.scheduler);
+  const sigmas = scheduler.sigmas!(steps, {
+    model,
+    sigmaMin: override(request.sigmaMin, model.sigmaMin),
+    sigmaMax: override(request.sigmaMax, model.sigmaMax),
+    rho: scheduler.defaultRho === -1 ? undefined : override(request.rho, scheduler.defaultRho),
+    betaAlpha: request.betaAlpha ?? 0.6,
+    betaBeta: request.betaBeta ?? 0.6,
+  });
+  if (!discard) return sigmas;
   const discarded = sigmas.slice(0, sigmas.length - 1);
   discarded[discarded.length - 1] = sigmas[sigmas.length - 1];
   return discarded;
 }
 
-function override(value: number | undefined, fallback: number): number {
-  return value !== undefined && value !== 0 ? value : fallback;
+/**
+ * A timestep sampler's noise levels over A1111's (ascending) timesteps: DDIM visits their table sigmas; UniPC
+ * spaces its own levels from `tStart` down (its `skip_type`).
+ */
+export function timestepSigmas(
+  sampler: SamplerDefinition,
+  timesteps: Int32Array,
+  tStart: number,
+  schedule: ModelSigmas,
+  settings?: SamplerSettings,
+): Float64Array {
+  if (!sampler.timestepSigmas) throw new Error(`${sampler.name} is not a timestep sampler`);
+  return sampler.timestepSigmas(timesteps, tStart, schedule, settings);
 }
 
-/** DDIM walks the table sigmas of A1111's timesteps; UniPC as many steps from t = 999 to t = 0. */
-function timestepSamplerSigmas(sampler: SamplerEntry, steps: number, model: ModelSigmas): Float64Array {
-  const timesteps = ddimTimesteps(steps, model.alphasCumprod.length);
-  if (sampler.name === "UniPC") return uniPcSigmas(model.alphasCumprod.length - 1, timesteps.length, model);
-  return ddimSigmas(timesteps, model);
+function override(value: number | undefined, fallback: number): number {
+  return value !== undefined && value !== 0 ? value : fallback;
 }

@@ -1,13 +1,5 @@
+import type { NoiseScheduleConfig } from "../model/model-folder.ts";
 import { linspace } from "./linspace.ts";
-
-/** The fields of a diffusers `scheduler/scheduler_config.json` that fix the training noise schedule. */
-export interface SchedulerConfig {
-  readonly beta_start: number;
-  readonly beta_end: number;
-  readonly beta_schedule: string;
-  readonly num_train_timesteps: number;
-  readonly trained_betas?: readonly number[] | null;
-}
 
 /**
  * A model's discrete noise schedule as a sampler sees it: the training sigma table and the maps between
@@ -27,8 +19,8 @@ export interface ModelSigmas {
 }
 
 /** ldm `register_schedule`: betas and their cumulative product in float64, then stored as float32. */
-export function alphasCumprodFromConfig(config: SchedulerConfig): Float64Array {
-  const n = config.num_train_timesteps;
+export function alphasCumprodFromConfig(config: NoiseScheduleConfig): Float64Array {
+  const n = config.numTrainTimesteps;
   const betas = trainingBetas(config);
   const alphasCumprod = new Float64Array(n);
   let product = 1;
@@ -39,16 +31,16 @@ export function alphasCumprodFromConfig(config: SchedulerConfig): Float64Array {
   return alphasCumprod;
 }
 
-function trainingBetas(config: SchedulerConfig): ArrayLike<number> {
-  if (config.trained_betas) return config.trained_betas;
-  const n = config.num_train_timesteps;
-  switch (config.beta_schedule) {
+function trainingBetas(config: NoiseScheduleConfig): ArrayLike<number> {
+  if (config.trainedBetas) return config.trainedBetas;
+  const n = config.numTrainTimesteps;
+  switch (config.betaSchedule) {
     case "scaled_linear": // ldm "linear": linspace of the square roots, squared
-      return linspace(Math.sqrt(config.beta_start), Math.sqrt(config.beta_end), n).map((b) => b * b);
+      return linspace(Math.sqrt(config.betaStart), Math.sqrt(config.betaEnd), n).map((b) => b * b);
     case "linear":
-      return linspace(config.beta_start, config.beta_end, n);
+      return linspace(config.betaStart, config.betaEnd, n);
     default:
-      throw new Error(`Unsupported beta_schedule "${config.beta_schedule}" in scheduler_config.json`);
+      throw new Error(`Unsupported beta_schedule "${config.betaSchedule}" in scheduler_config.json`);
   }
 }
 
@@ -58,7 +50,7 @@ function sigmasFromAlphasCumprod(alphasCumprod: Float64Array): Float64Array {
 }
 
 /** The model's schedule from its `scheduler_config.json` (SD 1.x: σmin 0.0291675, σmax 14.614642). */
-export function modelSigmas(config: SchedulerConfig): ModelSigmas {
+export function modelSigmas(config: NoiseScheduleConfig): ModelSigmas {
   return discreteSchedule(alphasCumprodFromConfig(config));
 }
 

@@ -1,7 +1,8 @@
+import { samplerModelSigmas } from "../samplers/registry.ts";
 import { img2imgSteps } from "./img2img.ts";
-import { samplerModelSigmas, type ScheduleRequest, sigmasFor } from "./index.ts";
+import { type ScheduleRequest, sigmasFor, timestepSigmas } from "./index.ts";
 import type { ModelSigmas } from "./model-sigmas.ts";
-import { ddimSigmas, ddimTimesteps, uniPcSigmas } from "./timesteps.ts";
+import { ddimTimesteps } from "./timesteps.ts";
 
 /**
  * Everything the pipeline needs to run one sampler the way A1111 does. Samplers work in k-diffusion's space
@@ -11,7 +12,7 @@ import { ddimSigmas, ddimTimesteps, uniPcSigmas } from "./timesteps.ts";
 export interface SamplingPlan {
   /** The noise levels the sampler walks, highest first; one step between each neighbouring pair. */
   readonly sigmas: Float64Array;
-  /** Maps each σ to the UNet timestep (`sigmaToT`): LCM and UniPC have their own (`samplerModelSigmas`). */
+  /** Maps each σ to the UNet timestep (`sigmaToT`): some samplers have their own (`SamplerDefinition.modelSigmas`). */
   readonly schedule: ModelSigmas;
   /** Start latent: x = initLatent·initScale + noise·noiseScale (txt2img: initScale 0). */
   readonly initScale: number;
@@ -52,10 +53,8 @@ export function img2imgPlan(request: Img2imgRequest): SamplingPlan {
 
   const timesteps = ddimTimesteps(scheduleSteps, request.model.alphasCumprod.length);
   const walked = timesteps.subarray(0, tEnc);
-  const sigmas =
-    request.sampler.name === "UniPC"
-      ? uniPcSigmas(walked.length > 0 ? walked[walked.length - 1] : 0, walked.length, schedule)
-      : ddimSigmas(walked, schedule);
+  const tStart = walked.length > 0 ? walked[walked.length - 1] : 0;
+  const sigmas = timestepSigmas(request.sampler, walked, tStart, schedule, request.settings);
   // x_t = √ᾱ_e·init + √(1−ᾱ_e)·noise at e = timesteps[tEnc], read as x_t of the first walked level.
   const alphaCumprod = request.model.alphasCumprod[timesteps[tEnc]];
   const toK = sigmas.length > 0 ? Math.sqrt(1 + sigmas[0] * sigmas[0]) : 1 / Math.sqrt(alphaCumprod);

@@ -1,7 +1,7 @@
 /** The per-request state the middlewares fill in and route implementations read. */
 import type { MiddlewareObj, Request } from "@middy/core";
 import type { Context } from "aws-lambda";
-import type { InferenceBackend } from "../inference/backend.ts";
+import type { InferenceBackend } from "../../a1111/backend.ts";
 import type { Services } from "../runtime/services.ts";
 import type { HttpEvent, HttpResult } from "./event.ts";
 

@@ -17,7 +17,7 @@
  */
 import type { Config } from "../config.ts";
 import { gatewayTimeout } from "../../a1111/errors.ts";
-import type { InferenceBackend } from "./backend.ts";
+import type { InferenceBackend } from "../../a1111/backend.ts";
 import type { WorkerRequest } from "./job-protocol.ts";
 import { badGateway, generationOutput, generationRequest, MODELS_REQUEST, modelList } from "./remote-worker.ts";
 

@@ -46,6 +46,7 @@ export const WorkerResponse = z.union([
     images: z.array(ResultImage),
     info: GenerationInfo,
     parameters: z.record(z.string(), z.unknown()),
+    warnings: z.array(z.string()).optional(),
   }),
   z.object({ ok: z.literal(true), models: z.array(SDModelItem) }),
   z.object({ ok: z.literal(false), error: SerializedError }),

@@ -13,7 +13,7 @@
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from "@aws-sdk/client-lambda";
 import type { Config } from "../config.ts";
 import { ApiError, backendUnavailable, gatewayTimeout } from "../../a1111/errors.ts";
-import type { InferenceBackend } from "./backend.ts";
+import type { InferenceBackend } from "../../a1111/backend.ts";
 import type { WorkerRequest } from "./job-protocol.ts";
 import { badGateway, generationOutput, generationRequest, MODELS_REQUEST, modelList } from "./remote-worker.ts";
 

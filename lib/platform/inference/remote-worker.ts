@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../../a1111/errors.ts";
 import type { SDModelItem } from "../../a1111/schemas/catalog-items.ts";
-import type { GenerationHooks, GenerationJob, GenerationOutput } from "./backend.ts";
+import type { GenerationHooks, GenerationJob, GenerationOutput } from "../../a1111/backend.ts";
 import { deserializeError } from "./errors.ts";
 import { WorkerResponse, type WorkerRequest } from "./job-protocol.ts";
 
@@ -46,7 +46,10 @@ export function generationOutput(payload: unknown, worker: string): GenerationOu
     if ("key" in image) storedImageKeys.push(image.key);
     else images.push(Buffer.from(image.base64, "base64"));
   }
-  return storedImageKeys.length > 0 ? { images, storedImageKeys, info: response.info } : { images, info: response.info };
+  const output: GenerationOutput = { images, info: response.info };
+  if (storedImageKeys.length > 0) output.storedImageKeys = storedImageKeys;
+  if (response.warnings?.length) output.warnings = response.warnings;
+  return output;
 }
 
 export function modelList(payload: unknown, worker: string): SDModelItem[] {

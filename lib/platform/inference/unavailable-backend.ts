@@ -1,5 +1,5 @@
 import { backendUnavailable } from "../../a1111/errors.ts";
-import type { InferenceBackend } from "./backend.ts";
+import type { InferenceBackend } from "../../a1111/backend.ts";
 
 /** `SERENA_BACKEND=none`: generation answers 503 with a message that says how to configure one. */
 export function createUnavailableBackend(): InferenceBackend {

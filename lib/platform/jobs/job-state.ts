@@ -4,7 +4,7 @@
  * presigned when read (view.ts), so a job's URLs never expire while it is kept.
  */
 import { z } from "zod";
-import type { GenerationJob, ProgressUpdate } from "../inference/backend.ts";
+import type { GenerationJob, ProgressUpdate } from "../../a1111/backend.ts";
 import { Img2ImgRequest, Txt2ImgRequest } from "../../a1111/schemas/generation.ts";
 import { JobError, JobStatus, JobTiming, JobType, JobWebhook } from "../../a1111/schemas/jobs.ts";
 import { Options } from "../../a1111/schemas/options.ts";

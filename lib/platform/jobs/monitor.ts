@@ -5,7 +5,7 @@
  * can answer the engine's between-step `control()` without waiting on the network. Whatever process runs the
  * engine for a job (the job runner with the local backend, or a remote worker given the job's id) can watch it.
  */
-import type { ProgressUpdate } from "../inference/backend.ts";
+import type { ProgressUpdate } from "../../a1111/backend.ts";
 import { recordProgress, type JobState } from "./job-state.ts";
 import type { JobStore } from "./job-store.ts";
 

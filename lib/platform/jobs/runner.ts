@@ -6,7 +6,7 @@
 import { ApiError, RequestValidationError } from "../../a1111/errors.ts";
 import { infoJsonString } from "../../a1111/generation/info.ts";
 import { echoParameters } from "../../a1111/generation/response.ts";
-import type { GenerationHooks, ProgressUpdate } from "../inference/backend.ts";
+import type { GenerationHooks, ProgressUpdate } from "../../a1111/backend.ts";
 import type { Services } from "../runtime/services.ts";
 import { outputPrefix, storeImages } from "../storage/outputs.ts";
 import { finishJob, recordProgress, startJob, type JobOutcome, type JobState } from "./job-state.ts";

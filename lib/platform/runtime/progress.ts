@@ -3,7 +3,7 @@
  * the generation loop polls between steps. One tracker per process: the local server runs one generation at a
  * time, as A1111's queue lock does.
  */
-import type { GenerationHooks, ProgressUpdate } from "../inference/backend.ts";
+import type { GenerationHooks, ProgressUpdate } from "../../a1111/backend.ts";
 import type { ProgressResponse } from "../../a1111/schemas/system.ts";
 
 interface Running {

@@ -5,7 +5,7 @@
  * without one they live in this process's memory.
  */
 import { getConfig, type Config } from "../config.ts";
-import type { InferenceBackend } from "../inference/backend.ts";
+import type { InferenceBackend } from "../../a1111/backend.ts";
 import { createHttpBackend } from "../inference/http-backend.ts";
 import { createLambdaBackend } from "../inference/lambda-backend.ts";
 import { createLocalBackend } from "../inference/local/local-backend.ts";

@@ -5,13 +5,13 @@
 import { describe, expect, it } from "vitest";
 import { hiresTarget } from "../../../lib/a1111/generation/hires.ts";
 import { Txt2ImgRequest } from "../../../lib/a1111/schemas/generation.ts";
-import { pixelsOf, tinyEngine, txt2imgJob } from "../../fixtures/engine.ts";
+import { pixelsOf, tinyA1111, txt2imgJob } from "../../fixtures/engine.ts";
 
 const base = { prompt: "a castle", seed: 11, steps: 6, width: 64, height: 64, enable_hr: true };
 
 describe("hires fix on the engine", () => {
   it("doubles the size with hr_scale 2 and records the hires fields", async () => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     const updates: Array<[number, number]> = [];
     const out = await engine.generate(txt2imgJob({ ...base, hr_scale: 2, hr_second_pass_steps: 4 }), {
       onProgress: (u) => updates.push([u.jobNo, u.jobCount]),
@@ -26,7 +26,7 @@ describe("hires fix on the engine", () => {
   });
 
   it("changes the image compared with the first pass alone", async () => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     const lowRes = await engine.generate(txt2imgJob({ ...base, enable_hr: false, width: 128, height: 128 }));
     const hires = await engine.generate(txt2imgJob({ ...base, hr_scale: 2 }));
     expect(hires.images[0]!.equals(lowRes.images[0]!)).toBe(false);
@@ -35,7 +35,7 @@ describe("hires fix on the engine", () => {
   it.each(["Latent", "Latent (nearest)", "Latent (bicubic antialiased)", "Lanczos", "Nearest", "None"])(
     "upscales with %s",
     async (hr_upscaler) => {
-      const engine = await tinyEngine();
+      const engine = await tinyA1111();
       const out = await engine.generate(txt2imgJob({ ...base, hr_scale: 1.5, hr_upscaler, denoising_strength: 0.5 }));
       const { width, height } = await pixelsOf(out.images[0]!);
       expect([width, height]).toEqual([96, 96]);
@@ -44,7 +44,7 @@ describe("hires fix on the engine", () => {
   );
 
   it("crops to hr_resize_x × hr_resize_y keeping the first pass's aspect", async () => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     const out = await engine.generate(txt2imgJob({ ...base, hr_resize_x: 128, hr_resize_y: 96 }));
     const { width, height } = await pixelsOf(out.images[0]!);
     expect([width, height]).toEqual([128, 96]);
@@ -52,7 +52,7 @@ describe("hires fix on the engine", () => {
   });
 
   it("uses a different sampler for the second pass when asked", async () => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     const out = await engine.generate(txt2imgJob({ ...base, hr_scale: 2, hr_sampler_name: "Euler a" }));
     expect(out.info.infotexts[0]).toContain("Hires sampler: Euler a");
   });

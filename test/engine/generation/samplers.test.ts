@@ -2,13 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { SAMPLERS } from "../../../lib/engine/samplers/registry.ts";
 import { SCHEDULERS } from "../../../lib/engine/schedules/registry.ts";
-import { pixelSpread, tinyEngine, txt2imgJob } from "../../fixtures/engine.ts";
+import { pixelSpread, tinyA1111, txt2imgJob } from "../../fixtures/engine.ts";
 
 const base = { prompt: "a lighthouse", seed: 7, steps: 5, width: 64, height: 64 };
 
 describe("samplers", () => {
   it.each(SAMPLERS.map((s) => s.name))("%s generates a finite, non-uniform image", async (sampler) => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     const out = await engine.generate(txt2imgJob({ ...base, sampler_name: sampler }));
     expect(out.info.sampler_name).toBe(sampler);
     expect(out.info.infotexts[0]).toContain(`Sampler: ${sampler},`);
@@ -18,7 +18,7 @@ describe("samplers", () => {
 
 describe("schedulers", () => {
   it.each(SCHEDULERS.map((s) => s.label))("%s runs with Euler", async (scheduler) => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     const out = await engine.generate(txt2imgJob({ ...base, sampler_name: "Euler", scheduler }));
     expect(out.info.infotexts[0]).toContain(`Schedule type: ${scheduler},`);
   });
@@ -26,7 +26,7 @@ describe("schedulers", () => {
 
 describe("progress", () => {
   it("reports every step, and second-order samplers' steps once each", async () => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     for (const sampler of ["Euler", "Heun", "DPM2"]) {
       const seen: number[] = [];
       await engine.generate(txt2imgJob({ ...base, sampler_name: sampler, steps: 6 }), {
@@ -41,7 +41,7 @@ describe("progress", () => {
 
 describe("interrupt and skip", () => {
   it("interrupt stops sampling, returns the image made so far and skips later batches", async () => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     let steps = 0;
     const out = await engine.generate(txt2imgJob({ ...base, steps: 20, n_iter: 3 }), {
       onProgress: () => steps++,
@@ -53,7 +53,7 @@ describe("interrupt and skip", () => {
   });
 
   it("skip ends only the current batch", async () => {
-    const engine = await tinyEngine();
+    const engine = await tinyA1111();
     let steps = 0;
     let skipped = false;
     const out = await engine.generate(txt2imgJob({ ...base, steps: 10, n_iter: 2 }), {

@@ -1,14 +1,24 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLERS } from "../../../lib/engine/samplers/registry.ts";
-import { SAMPLER_FUNCTIONS, totalSteps } from "../../../lib/engine/samplers/index.ts";
+import { findSampler, SAMPLERS, totalSteps } from "../../../lib/engine/samplers/registry.ts";
 import type { StepInfo } from "../../../lib/engine/samplers/types.ts";
-import { gaussianNoise, toyDenoise, toySigmas } from "./toy.ts";
+import { gaussianNoise, SAMPLER_FUNCTIONS, toyDenoise, toySigmas } from "./toy.ts";
 
 const sigmasFor = (name: string) => (name === "UniPC" ? toySigmas("karras", 8).subarray(0, 8) : toySigmas("karras", 8));
 
-describe("SAMPLER_FUNCTIONS", () => {
-  it("has a function for every catalog sampler, and nothing else", () => {
-    expect(Object.keys(SAMPLER_FUNCTIONS).sort()).toEqual(SAMPLERS.map((s) => s.name).sort());
+describe("the sampler registry", () => {
+  it("has one entry per name, and finds each by its aliases", () => {
+    for (const sampler of SAMPLERS) {
+      for (const name of [sampler.name, ...sampler.aliases, sampler.name.toUpperCase()]) expect(findSampler(name)).toBe(sampler);
+    }
+  });
+
+  it("lists the settings each sampler reads as A1111 passes them (sampler_extra_params and eta)", () => {
+    const reads = (name: string) => [...SAMPLERS.find((s) => s.name === name)!.reads].sort();
+    expect(reads("Euler")).toEqual(["s_churn", "s_noise", "s_tmax", "s_tmin"]);
+    expect(reads("Euler a")).toEqual(["eta"]);
+    expect(reads("DPM++ 2M")).toEqual([]);
+    expect(reads("DDIM")).toEqual(["eta"]);
+    expect(reads("UniPC")).toEqual(["uni_pc"]);
   });
 });
 

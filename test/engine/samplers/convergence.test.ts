@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLER_FUNCTIONS } from "../../../lib/engine/samplers/index.ts";
-import { EXACT_AT_ZERO, exactAt, gaussianNoise, toyDenoise, toySigmas } from "./toy.ts";
+import { SAMPLER_FUNCTIONS, EXACT_AT_ZERO, exactAt, gaussianNoise, toyDenoise, toySigmas } from "./toy.ts";
 
 /**
  * The samplers without a reference vector, run deterministically (eta 0, no noise) on the toy problem of

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { SAMPLERS } from "../../../lib/engine/samplers/registry.ts";
-import { SAMPLER_FUNCTIONS } from "../../../lib/engine/samplers/index.ts";
 import { sampleDpmppSde } from "../../../lib/engine/samplers/dpmpp-sde.ts";
 import { sampleEuler } from "../../../lib/engine/samplers/euler.ts";
 import type { SamplerArgs } from "../../../lib/engine/samplers/types.ts";
-import { constantNoise, gaussianNoise, toyDenoise, toySigmas } from "./toy.ts";
+import { SAMPLER_FUNCTIONS, constantNoise, gaussianNoise, toyDenoise, toySigmas } from "./toy.ts";
 
 async function count(name: string, extra: Partial<SamplerArgs> = {}) {
   const n = 10;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLER_FUNCTIONS } from "../../../lib/engine/samplers/index.ts";
 import type { SamplerArgs } from "../../../lib/engine/samplers/types.ts";
-import { constantNoise, toyDenoise, toySigmas } from "./toy.ts";
+import { SAMPLER_FUNCTIONS, constantNoise, toyDenoise, toySigmas } from "./toy.ts";
 
 /** engine-notes §2.8: final x after 20 steps (numpy port of k-diffusion sampling.py + scipy quad). */
 const REFERENCE = {

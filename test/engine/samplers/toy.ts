@@ -1,5 +1,28 @@
-import { SCHEDULE_FUNCTIONS } from "../../../lib/engine/schedules/index.ts";
+import { SAMPLERS, type SamplerSettings } from "../../../lib/engine/samplers/registry.ts";
+import type { SamplerArgs } from "../../../lib/engine/samplers/types.ts";
+import { findScheduler } from "../../../lib/engine/schedules/registry.ts";
 import { SD15 } from "../schedules/sd15.ts";
+
+/**
+ * Each registry sampler called the way k-diffusion's functions are, with its settings as keyword arguments: what the
+ * toy tests drive. Settings left out take A1111's defaults.
+ */
+export const SAMPLER_FUNCTIONS: Readonly<Record<string, (args: SamplerArgs) => Promise<Float32Array>>> = Object.fromEntries(
+  SAMPLERS.map((sampler) => [
+    sampler.name,
+    ({ eta, sChurn, sTmin, sTmax, sNoise, ...args }: SamplerArgs) => {
+      const settings: SamplerSettings = {
+        eta: eta ?? sampler.eta?.default ?? 0,
+        sChurn: sChurn ?? 0,
+        sTmin: sTmin ?? 0,
+        sTmax: sTmax ?? Infinity,
+        sNoise: sNoise ?? 1,
+        uniPc: { variant: "bh1", order: 3, lowerOrderFinal: true, skipType: "time_uniform" },
+      };
+      return sampler.run({ ...args, settings });
+    },
+  ]),
+);
 
 /**
  * engine-notes §2.8: the ideal denoiser for data N(0, 0.5²), D(x, σ) = x·0.25/(σ² + 0.25), started from
@@ -13,7 +36,7 @@ export const EXACT_AT_ZERO = 0.49970764;
 export const exactAt = (sigma0: number, sigma: number) => (sigma0 * Math.sqrt(sigma * sigma + 0.25)) / Math.sqrt(sigma0 * sigma0 + 0.25);
 
 export const toySigmas = (schedule: "uniform" | "karras" | "exponential", n = 20) =>
-  SCHEDULE_FUNCTIONS[schedule](n, { model: SD15, sigmaMin: SD15.sigmaMin, sigmaMax: SD15.sigmaMax });
+  findScheduler(schedule)!.sigmas!(n, { model: SD15, sigmaMin: SD15.sigmaMin, sigmaMax: SD15.sigmaMax, betaAlpha: 0.6, betaBeta: 0.6 });
 
 /** Standard normal noise from a seeded xorshift + Box–Muller: a stand-in for the caller's per-image streams. */
 export function gaussianNoise(length: number, seed = 1): () => Float32Array {

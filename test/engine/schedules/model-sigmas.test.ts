@@ -42,17 +42,17 @@ describe("sigmaToT / tToSigma (k-diffusion DiscreteSchedule)", () => {
 describe("scheduler_config.json variants", () => {
   it("takes trained_betas as given", () => {
     const betas = Array.from({ length: 1000 }, (_, i) => (Math.sqrt(0.00085) + (i * (Math.sqrt(0.012) - Math.sqrt(0.00085))) / 999) ** 2);
-    const trained = modelSigmas({ ...SD15_SCHEDULER_CONFIG, beta_schedule: "linear", trained_betas: betas });
+    const trained = modelSigmas({ ...SD15_SCHEDULER_CONFIG, betaSchedule: "linear", trainedBetas: betas });
     expect(trained.sigmaMin).toBeCloseTo(SD15.sigmaMin, 7);
     expect(trained.sigmaMax).toBeCloseTo(SD15.sigmaMax, 4);
   });
 
   it("spaces betas linearly for beta_schedule linear: a constant β gives ᾱ_t = (1 − β)^(t+1)", () => {
-    const alphas = alphasCumprodFromConfig({ beta_start: 0.01, beta_end: 0.01, beta_schedule: "linear", num_train_timesteps: 100 });
+    const alphas = alphasCumprodFromConfig({ betaStart: 0.01, betaEnd: 0.01, betaSchedule: "linear", numTrainTimesteps: 100, trainedBetas: null });
     expect(alphas[99]).toBeCloseTo(0.99 ** 100, 6);
   });
 
   it("rejects beta schedules it cannot build", () => {
-    expect(() => modelSigmas({ ...SD15_SCHEDULER_CONFIG, beta_schedule: "squaredcos_cap_v2" })).toThrow(/squaredcos_cap_v2/);
+    expect(() => modelSigmas({ ...SD15_SCHEDULER_CONFIG, betaSchedule: "squaredcos_cap_v2" })).toThrow(/squaredcos_cap_v2/);
   });
 });

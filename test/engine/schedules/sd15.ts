@@ -1,12 +1,12 @@
 import { modelSigmas } from "../../../lib/engine/schedules/model-sigmas.ts";
 
-/** SD 1.5's scheduler/scheduler_config.json fields (engine-notes §2.1: scaled_linear, √0.00085 … √0.012, 1000). */
+/** SD 1.5's scheduler/scheduler_config.json fields (scaled_linear, √0.00085 … √0.012, 1000 steps), as the loader reads them. */
 export const SD15_SCHEDULER_CONFIG = {
-  beta_start: 0.00085,
-  beta_end: 0.012,
-  beta_schedule: "scaled_linear",
-  num_train_timesteps: 1000,
-  trained_betas: null,
+  betaStart: 0.00085,
+  betaEnd: 0.012,
+  betaSchedule: "scaled_linear",
+  numTrainTimesteps: 1000,
+  trainedBetas: null,
 } as const;
 
 export const SD15 = modelSigmas(SD15_SCHEDULER_CONFIG);

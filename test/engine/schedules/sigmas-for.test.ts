@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SAMPLERS, type SamplerEntry } from "../../../lib/engine/samplers/registry.ts";
-import { resolveScheduler, sigmasFor } from "../../../lib/engine/schedules/index.ts";
+import { effectiveScheduler, sigmasFor } from "../../../lib/engine/schedules/index.ts";
 import { sigmasExponential } from "../../../lib/engine/schedules/exponential.ts";
 import { sigmasKarras } from "../../../lib/engine/schedules/karras.ts";
 import { sigmasUniform } from "../../../lib/engine/schedules/uniform.ts";
@@ -21,12 +21,12 @@ describe("Automatic (a1111-api.md §5.2: the sampler's options.scheduler, else t
 
   it("uses the model's own discretisation for Euler, which has no default", () => {
     expectClose(sigmasFor({ sampler: sampler("Euler"), scheduler: "Automatic", steps: 10, model: SD15 }), Array.from(sigmasUniform(10, SD15)), 0);
-    expect(resolveScheduler(sampler("Euler"), "Automatic")).toBeUndefined();
+    expect(effectiveScheduler(sampler("Euler"), "Automatic").name).toBe("uniform");
   });
 
   it("accepts names and labels (schedulers_map), and falls back to the model's default for unknown ones", () => {
-    expect(resolveScheduler(sampler("Euler"), "karras")?.name).toBe("karras");
-    expect(resolveScheduler(sampler("Euler"), "SGM Uniform")?.name).toBe("sgm_uniform");
+    expect(effectiveScheduler(sampler("Euler"), "karras").name).toBe("karras");
+    expect(effectiveScheduler(sampler("Euler"), "SGM Uniform").name).toBe("sgm_uniform");
     expectClose(sigmasFor({ sampler: sampler("Euler"), scheduler: "no such thing", steps: 10, model: SD15 }), Array.from(sigmasUniform(10, SD15)), 0);
   });
 });

@@ -2,7 +2,7 @@
 import sharp from "sharp";
 import { expect } from "vitest";
 import { isPng, readPngText } from "../../../lib/a1111/images/png-text.ts";
-import type { GenerationJob, GenerationOutput } from "../../../lib/platform/inference/backend.ts";
+import type { GenerationJob, GenerationOutput } from "../../../lib/a1111/backend.ts";
 
 /**
  * `count` PNGs of the requested size, each with a `parameters` text chunk equal to its infotext in `info`

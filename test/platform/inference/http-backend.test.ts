@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../lib/platform/config.ts";
 import { ApiError, RequestValidationError } from "../../../lib/a1111/errors.ts";
-import type { InferenceBackend } from "../../../lib/platform/inference/backend.ts";
+import type { InferenceBackend } from "../../../lib/a1111/backend.ts";
 import { createHttpBackend } from "../../../lib/platform/inference/http-backend.ts";
 import { txt2imgJob } from "../../fixtures/engine.ts";
 import { killWorker, startWorkerProcess, WORKER_TOKEN, type WorkerProcess } from "../worker/worker-process.ts";

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../../../lib/platform/config.ts";
 import { ensureTinyModel } from "../../../lib/engine/tiny-model/index.ts";
 import { ApiError, RequestValidationError } from "../../../lib/a1111/errors.ts";
-import type { InferenceBackend } from "../../../lib/platform/inference/backend.ts";
+import type { InferenceBackend } from "../../../lib/a1111/backend.ts";
 import { createLambdaBackend } from "../../../lib/platform/inference/lambda-backend.ts";
 import { createStorage } from "../../../lib/platform/storage/s3-storage.ts";
 import { createWorkerDeps } from "../../../lib/platform/worker/deps.ts";

@@ -5,7 +5,7 @@
  */
 import type http from "node:http";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { GenerationJob, InferenceBackend } from "../../../lib/platform/inference/backend.ts";
+import type { GenerationJob, InferenceBackend } from "../../../lib/a1111/backend.ts";
 import { createFakeBackend } from "../../../lib/platform/inference/fake-backend.ts";
 import { newJob, recordProgress, startJob, type JobInput } from "../../../lib/platform/jobs/job-state.ts";
 import { createJobRunnerHandler } from "../../../lib/platform/jobs/runner-handler.ts";

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { STORED_IMAGES_HEADER } from "../../../lib/a1111/routes/generate.ts";
 import { readPngText } from "../../../lib/a1111/images/png-text.ts";
 import { createFakeBackend } from "../../../lib/platform/inference/fake-backend.ts";
-import type { InferenceBackend } from "../../../lib/platform/inference/backend.ts";
+import type { InferenceBackend } from "../../../lib/a1111/backend.ts";
 import { GenerationResponse } from "../../../lib/a1111/schemas/generation-response.ts";
 import { HTTPErrorBody } from "../../../lib/a1111/schemas/errors.ts";
 import { imageFileType, storeImages } from "../../../lib/platform/storage/outputs.ts";

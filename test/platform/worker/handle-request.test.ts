@@ -4,7 +4,7 @@ import { startFauxqs } from "fauxqs";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ensureTinyModel } from "../../../lib/engine/tiny-model/index.ts";
-import type { InferenceBackend, ProgressUpdate } from "../../../lib/platform/inference/backend.ts";
+import type { InferenceBackend, ProgressUpdate } from "../../../lib/a1111/backend.ts";
 import type { WorkerResponse } from "../../../lib/platform/inference/job-protocol.ts";
 import { createLocalBackend } from "../../../lib/platform/inference/local/local-backend.ts";
 import type { ObjectStorage } from "../../../lib/platform/storage/object-storage.ts";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureTinyModel } from "../../../lib/engine/tiny-model/index.ts";
-import type { InferenceBackend } from "../../../lib/platform/inference/backend.ts";
+import type { InferenceBackend } from "../../../lib/a1111/backend.ts";
 import { createLocalBackend } from "../../../lib/platform/inference/local/local-backend.ts";
 import { createLogger } from "../../../lib/platform/runtime/logger.ts";
 import { listen } from "../../../lib/platform/server/server.ts";

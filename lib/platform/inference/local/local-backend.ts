@@ -7,7 +7,7 @@ import { Worker } from "node:worker_threads";
 import type { Config } from "../../config.ts";
 import { invalidField } from "../../../a1111/errors.ts";
 import { deserializeError } from "../errors.ts";
-import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../backend.ts";
+import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../../../a1111/backend.ts";
 import { modelCatalog, resolveModel, type CatalogConfig } from "./model-catalog.ts";
 import { CONTROL_INTERRUPT, CONTROL_SKIP, type WorkerMessage } from "./protocol.ts";
 
@@ -43,7 +43,8 @@ export function createLocalBackend(config: LocalBackendConfig): InferenceBackend
       pending.delete(message.id);
       if (pending.size === 0) w.unref();
       if (message.kind === "error") return p.reject(deserializeError(message.error));
-      p.resolve({ images: message.images.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)), info: message.info });
+      const images = message.images.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+      p.resolve(message.warnings ? { images, info: message.info, warnings: message.warnings } : { images, info: message.info });
     });
     w.on("error", (error) => failAll(new Error(`inference worker failed: ${error.message}`)));
     w.on("exit", (code) => {

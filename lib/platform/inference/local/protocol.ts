@@ -1,5 +1,5 @@
 /** Messages between the local backend (main thread) and its inference worker thread. */
-import type { GenerationJob, ProgressUpdate } from "../backend.ts";
+import type { GenerationJob, ProgressUpdate } from "../../../a1111/backend.ts";
 import type { GenerationInfo } from "../../../a1111/schemas/generation-response.ts";
 import type { SerializedError } from "../errors.ts";
 
@@ -14,7 +14,7 @@ export interface GenerateMessage {
 
 export type WorkerMessage =
   | { kind: "progress"; id: number; update: ProgressUpdate }
-  | { kind: "result"; id: number; images: Uint8Array[]; info: GenerationInfo }
+  | { kind: "result"; id: number; images: Uint8Array[]; info: GenerationInfo; warnings?: string[] }
   | { kind: "error"; id: number; error: SerializedError };
 
 export const CONTROL_INTERRUPT = 0;

@@ -1,10 +1,13 @@
 /**
- * The inference worker thread. onnxruntime-node's `session.run` blocks its thread for the whole call
- * (engine-notes §4.4), so the engine runs here and the main thread keeps answering `/progress` and the rest.
+ * The inference worker thread. onnxruntime-node's `session.run` blocks its thread for the whole call, so the
+ * engine runs here (with the A1111 edge that plans the request and encodes the images) and the main thread keeps
+ * answering `/progress` and the rest.
  * One model stays loaded; a job for another folder swaps it.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { loadEngine, type Engine } from "../../../engine/engine.ts";
+import { runA1111Generation } from "../../../a1111/generation/generate.ts";
+import { loadEngine } from "../../../engine/engine.ts";
+import type { Engine } from "../../../engine/plan.ts";
 import { serializeError } from "../errors.ts";
 import { CONTROL_INTERRUPT, CONTROL_SKIP, type GenerateMessage, type WorkerMessage } from "./protocol.ts";
 
@@ -26,14 +29,14 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 port.on("message", async (message: GenerateMessage) => {
   const flags = new Int32Array(message.control);
   try {
-    const output = await (await engineFor(message.modelDir)).generate(message.job, {
+    const output = await runA1111Generation(message.job, await engineFor(message.modelDir), {
       onProgress: (update) => post({ kind: "progress", id: message.id, update }),
       control: () => {
         if (Atomics.load(flags, CONTROL_INTERRUPT) === 1) return "interrupt";
         return Atomics.exchange(flags, CONTROL_SKIP, 0) === 1 ? "skip" : null;
       },
     });
-    post({ kind: "result", id: message.id, images: output.images, info: output.info });
+    post({ kind: "result", id: message.id, images: output.images, info: output.info, ...(output.warnings ? { warnings: output.warnings } : {}) });
   } catch (error) {
     post({ kind: "error", id: message.id, error: serializeError(error) });
   }

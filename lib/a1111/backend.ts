@@ -1,0 +1,19 @@
+/**
+ * The port through which the A1111 routes reach inference. The platform layer implements it, chosen by
+ * configuration: in-process (the engine in a worker thread), an inference Lambda, a GPU endpoint, or the CI fake.
+ */
+import type { GenerationHooks, GenerationJob, GenerationOutput } from "./generation/job.ts";
+import type { SDModelItem } from "./schemas/catalog-items.ts";
+
+export type { GenerationHooks, GenerationJob, GenerationOutput };
+export type { GenerationTimings, ProgressUpdate } from "./generation/job.ts";
+
+export interface InferenceBackend {
+  /** Shown in logs and in the `x-serena-backend` header. */
+  readonly name: string;
+  generate(job: GenerationJob, hooks?: GenerationHooks): Promise<GenerationOutput>;
+  /** The checkpoints this backend can load, in `/sdapi/v1/sd-models` shape. */
+  listModels(): Promise<SDModelItem[]>;
+  /** Frees workers and connections (tests, shutdown). */
+  close?(): Promise<void>;
+}

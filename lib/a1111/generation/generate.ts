@@ -1,0 +1,87 @@
+/**
+ * The edge between A1111 and the engine, the same for every way a generation runs (in-process, a remote worker,
+ * the CI fake): the request becomes a plan, client images are decoded, the engine makes pixels, and the pixels
+ * become A1111's images (PNG/JPEG/WebP with their infotexts) and `info`. Engine errors about the plan are turned
+ * into 422s naming the request field they come from.
+ */
+import { PlanError, type PlanPart } from "../../engine/errors.ts";
+import type { Engine, GenerationResult, RgbImage } from "../../engine/plan.ts";
+import { invalidField } from "../errors.ts";
+import { decodeClientImage } from "../images/decode.ts";
+import { encodeImage } from "../images/encode.ts";
+import { pyFloat, type PyValue } from "../infotext/python-format.ts";
+import type { Img2ImgRequest } from "../schemas/generation.ts";
+import { generationInfo } from "./info.ts";
+import { imageInfotext } from "./infotext.ts";
+import type { GenerationHooks, GenerationJob, GenerationOutput } from "./job.ts";
+import { enginePlan, planRequest, type PlanEnvironment, type RequestPlan } from "./plan.ts";
+
+/** The request field a plan part comes from. */
+const PLAN_PART_FIELDS: Record<PlanPart, (string | number)[]> = {
+  size: ["width"],
+  "img2img.images": ["init_images"],
+  "text.clipSkip": ["override_settings", "CLIP_stop_at_last_layers"],
+  "sampling.sampler": ["sampler_name"],
+};
+
+/** Infotext entries for what happened while sampling (A1111 adds them only when they applied). */
+function eventExtras(plan: RequestPlan, result: GenerationResult): Record<string, PyValue> {
+  const extra: Record<string, PyValue> = {};
+  if (result.events.skipEarlyCond) extra["Skip Early CFG"] = pyFloat(plan.sampling.skipEarlyCond);
+  if (result.events.ngms) {
+    extra["NGMS"] = pyFloat(plan.sampling.sMinUncond);
+    if (plan.sampling.sMinUncondAllSteps) extra["NGMS all steps"] = true;
+  }
+  return extra;
+}
+
+/** Init images as the engine takes them: decoded, EXIF-rotated, transparency flattened onto the background option. */
+async function initImages(job: GenerationJob): Promise<RgbImage[]> {
+  if (job.type !== "img2img") return [];
+  const request = job.request as Img2ImgRequest;
+  const background = job.options.img2img_background_color;
+  return Promise.all((request.init_images ?? []).map((image, i) => decodeClientImage(image, ["init_images", i], background)));
+}
+
+/** Image files and `info` for the engine's pixels. `notes` are extra infotext entries of the caller's (the CI fake's). */
+export async function renderOutput(plan: RequestPlan, result: GenerationResult, notes: Record<string, PyValue> = {}): Promise<GenerationOutput> {
+  const started = performance.now();
+  const { options: o } = plan;
+  const extra = { ...plan.extra, ...eventExtras(plan, result), ...notes };
+  const infotexts = result.images.map((_, i) => imageInfotext(plan, i, result.model, extra));
+  const images: Buffer[] = [];
+  for (const [i, image] of result.images.entries()) {
+    images.push(
+      await encodeImage(
+        { data: image.data, width: image.width, height: image.height, channels: 3 },
+        { format: o.samples_format, quality: o.jpeg_quality, webpLossless: o.webp_lossless, text: o.enable_pnginfo ? { parameters: infotexts[i]! } : {} },
+      ),
+    );
+  }
+  const info = generationInfo(plan, result.model, infotexts, extra);
+  // Interrupted jobs return the images made so far; info lists the seeds of those images only.
+  const made = { all_seeds: info.all_seeds.slice(0, images.length), all_subseeds: info.all_subseeds.slice(0, images.length) };
+  const timings = { ...result.timings, encoding: performance.now() - started };
+  const output: GenerationOutput = { images, info: { ...info, ...made }, timings };
+  if (plan.warnings.length > 0) output.warnings = plan.warnings;
+  return output;
+}
+
+export interface RunOptions extends PlanEnvironment {
+  /** Extra infotext entries (the CI fake labels its images). */
+  notes?: Record<string, PyValue>;
+}
+
+/** Runs an A1111 generation on an engine: plan, decode, generate, render. */
+export async function runA1111Generation(job: GenerationJob, engine: Engine, hooks: GenerationHooks = {}, options: RunOptions = {}): Promise<GenerationOutput> {
+  const plan = planRequest(job, options);
+  const images = await initImages(job);
+  let result: GenerationResult;
+  try {
+    result = await engine.generate(enginePlan(plan, images), { onProgress: hooks.onProgress, control: hooks.control });
+  } catch (error) {
+    if (error instanceof PlanError) throw invalidField(PLAN_PART_FIELDS[error.part], error.message);
+    throw error;
+  }
+  return renderOutput(plan, result, options.notes);
+}

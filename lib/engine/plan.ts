@@ -1,0 +1,165 @@
+/**
+ * The engine's contract, in engine terms: a validated generation plan in (prompts per image, sizes, seeds and noise
+ * settings, the sampler and every setting it reads, init images, hires pass) and pixels out, with the facts about
+ * the run that only the engine knows. Nothing here knows HTTP, JSON field names, infotext or image files: the A1111
+ * layer builds the plan from a request and turns the result into A1111's response (docs/architecture.md).
+ */
+import type { SamplerSettings } from "./samplers/registry.ts";
+import type { EmphasisMode } from "./prompts/chunks.ts";
+import type { RandnSource } from "./rng/source.ts";
+
+/** 8-bit RGB pixels, interleaved, row-major. */
+export interface RgbImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** One sampling pass: which sampler on which schedule, and every setting the sampler or the guidance reads. */
+export interface SamplingSpec {
+  /** A sampler name or alias from the registry (lib/engine/samplers/registry.ts). */
+  readonly sampler: string;
+  /** A scheduler name or label; "Automatic" means the sampler's own default. */
+  readonly scheduler: string;
+  readonly steps: number;
+  readonly cfgScale: number;
+  readonly settings: SamplerSettings;
+  /** Schedule overrides, 0 for the schedule's own value (A1111 opts.sigma_min, sigma_max, rho). */
+  readonly sigmaMin: number;
+  readonly sigmaMax: number;
+  readonly rho: number;
+  /** The Beta schedule's shape (A1111 opts.beta_dist_alpha, beta_dist_beta). */
+  readonly betaAlpha: number;
+  readonly betaBeta: number;
+  /** Drop the penultimate σ for every sampler (A1111 opts.always_discard_next_to_last_sigma). */
+  readonly alwaysDiscardPenultimate: boolean;
+  /**
+   * Negative guidance minimum sigma (A1111 `s_min_uncond`, infotext "NGMS"): below this σ the uncond pass is
+   * skipped on every other model call (on every call with `sMinUncondAllSteps`); 0 is off.
+   */
+  readonly sMinUncond: number;
+  readonly sMinUncondAllSteps: boolean;
+  /** A1111 opts.skip_early_cond: the uncond pass is skipped while call/total ≤ this fraction; 0 is off. */
+  readonly skipEarlyCond: number;
+}
+
+export interface NoiseSpec {
+  /** A1111 opts.randn_source ("GPU" is served by the NV Philox generator). */
+  readonly source: RandnSource;
+  /** A1111 ENSD: the generators are reseeded with seed + delta after the initial noise; 0 is off. */
+  readonly etaNoiseSeedDelta: number;
+}
+
+export interface TextSpec {
+  readonly emphasis: EmphasisMode;
+  readonly commaPaddingBacktrack: number;
+  /** A1111 `CLIP_stop_at_last_layers`: 1 uses the text encoder's last layer. */
+  readonly clipSkip: number;
+}
+
+export interface Img2ImgSpec {
+  /** One image (used for every image of a batch) or one per image of a batch, at their own sizes. */
+  readonly images: readonly RgbImage[];
+  /** A1111 resize modes: 0 stretch, 1 crop, 2 fill, 3 latent resize. */
+  readonly resizeMode: 0 | 1 | 2 | 3;
+  readonly denoisingStrength: number;
+  /** A1111 opts.img2img_fix_steps. */
+  readonly fixSteps: boolean;
+  /** A1111 `initial_noise_multiplier`. */
+  readonly noiseMultiplier: number;
+}
+
+export type HiresUpscaler =
+  | { readonly kind: "latent"; readonly mode: "bilinear" | "bicubic" | "nearest" | "nearest-exact"; readonly antialias: boolean }
+  | { readonly kind: "image"; readonly name: string };
+
+/** Hires fix's second pass (A1111 `sample_hr_pass`). */
+export interface HiresSpec {
+  /** The upscaled size (multiples of 8) before the crop to the target aspect. */
+  readonly upscaleWidth: number;
+  readonly upscaleHeight: number;
+  /** Latent columns/rows cut off after upscaling, half on each side (A1111 `truncate_x`/`truncate_y`). */
+  readonly truncateX: number;
+  readonly truncateY: number;
+  readonly upscaler: HiresUpscaler;
+  readonly sampling: SamplingSpec;
+  readonly denoisingStrength: number;
+  readonly prompts: readonly string[];
+  readonly negativePrompts: readonly string[];
+}
+
+export interface GenerationPlan {
+  /** First-pass size in pixels, multiples of 8. */
+  readonly width: number;
+  readonly height: number;
+  readonly batchSize: number;
+  /** How many batches run one after another (A1111 n_iter). */
+  readonly batchCount: number;
+  /** One per image (batchSize × batchCount), extra-network tags already removed. */
+  readonly prompts: readonly string[];
+  readonly negativePrompts: readonly string[];
+  readonly seeds: readonly number[];
+  readonly subseeds: readonly number[];
+  readonly subseedStrength: number;
+  /** Noise drawn at this size and centred ("Resize seed from"), or null. */
+  readonly seedResizeFrom: { readonly width: number; readonly height: number } | null;
+  readonly noise: NoiseSpec;
+  readonly sampling: SamplingSpec;
+  readonly text: TextSpec;
+  readonly img2img: Img2ImgSpec | null;
+  readonly hires: HiresSpec | null;
+}
+
+export interface ModelIdentity {
+  readonly name: string;
+  /** A1111's short hash (10 hex digits), or null when unknown. */
+  readonly hash: string | null;
+}
+
+/** Where the time went, in milliseconds. */
+export interface GenerationTimings {
+  /** Init images, tokenising and text encoding. */
+  prepare: number;
+  /** Initial noise and the sampler loop, UNet calls included. */
+  sampling: number;
+  /** VAE decode and conversion to 8-bit pixels. */
+  decoding: number;
+  /** Image files with their infotexts (filled in by the layer that encodes them). */
+  encoding: number;
+}
+
+/** What happened during sampling that the infotext records (A1111 adds these entries only when they applied). */
+export interface SamplingEvents {
+  /** The uncond pass was skipped below `sMinUncond` at least once ("NGMS"). */
+  ngms: boolean;
+  /** The uncond pass was skipped early in sampling ("Skip Early CFG"). */
+  skipEarlyCond: boolean;
+}
+
+export interface GenerationResult {
+  /** The images made, in plan order; fewer than planned after an interrupt. */
+  readonly images: RgbImage[];
+  readonly model: ModelIdentity;
+  readonly timings: GenerationTimings;
+  readonly events: SamplingEvents;
+}
+
+/** A1111's progress counters: which batch of how many, which sampling step of how many. */
+export interface ProgressUpdate {
+  readonly jobNo: number;
+  readonly jobCount: number;
+  readonly samplingStep: number;
+  readonly samplingSteps: number;
+}
+
+export interface GenerationHooks {
+  onProgress?: (update: ProgressUpdate) => void;
+  /** Polled between steps: "interrupt" stops sampling and returns what exists; "skip" ends the current batch. */
+  control?: () => "interrupt" | "skip" | null;
+}
+
+export interface Engine {
+  readonly model: ModelIdentity;
+  generate(plan: GenerationPlan, hooks?: GenerationHooks): Promise<GenerationResult>;
+  release(): Promise<void>;
+}
