@@ -24,11 +24,38 @@ export function ddimSigmas(timesteps: Int32Array, model: ModelSigmas): Float64Ar
   return sigmas;
 }
 
+/** A1111 opts.uni_pc_skip_type: how UniPC spaces its steps (uni_pc.py `UniPC.get_time_steps`). */
+export type UniPcSkipType = "time_uniform" | "time_quadratic" | "logSNR";
+
 /**
- * The noise levels A1111's UniPC visits (`UniPC.get_time_steps`, skip_type "time_uniform"): `steps + 1` model
- * timesteps evenly spaced from `tStart` down to 0, through `schedule` (the ᾱ-interpolating one, `vpModelSigmas`).
+ * The noise levels A1111's UniPC visits (`UniPC.get_time_steps`): `steps + 1` levels from model timestep `tStart`
+ * down to 0, through `schedule` (the ᾱ-interpolating one, `vpModelSigmas`). uni_pc works in continuous time
+ * t = (τ + 1)/N for model timestep τ and N table entries (`NoiseScheduleVP('discrete')`: `t_array` = (i + 1)/N), from
+ * t_T = 1 (τ = N − 1) for txt2img, or `timesteps[-1]/1000 + 1/1000` (τ = the top walked timestep) for img2img
+ * (sd_samplers_timesteps_impl.py `unipc`), down to t_0 = 1/N (τ = 0):
+ * - "time_uniform": t evenly spaced, so τ evenly spaced from `tStart` to 0;
+ * - "time_quadratic": √t evenly spaced, t = its square;
+ * - "logSNR": λ = log α − log σ_VP = −log σ evenly spaced between the ends' λ (`inverse_lambda` maps λ back to t,
+ *   which `vpModelSigmas().sigmaToT` does here when the UNet timestep is needed).
  * It ends at t = 0, σmin, without a final denoise (A1111 leaves `denoise_to_zero` off).
  */
-export function uniPcSigmas(tStart: number, steps: number, schedule: ModelSigmas): Float64Array {
-  return linspace(tStart, 0, steps + 1).map(schedule.tToSigma);
+export function uniPcSigmas(
+  tStart: number,
+  steps: number,
+  schedule: ModelSigmas,
+  skipType: UniPcSkipType = "time_uniform",
+): Float64Array {
+  switch (skipType) {
+    case "time_quadratic": {
+      const n = schedule.alphasCumprod.length;
+      const roots = linspace(Math.sqrt((tStart + 1) / n), Math.sqrt(1 / n), steps + 1);
+      return roots.map((root) => schedule.tToSigma(root * root * n - 1));
+    }
+    case "logSNR": {
+      const lambdas = linspace(-Math.log(schedule.tToSigma(tStart)), -Math.log(schedule.tToSigma(0)), steps + 1);
+      return lambdas.map((lambda) => Math.exp(-lambda));
+    }
+    default:
+      return linspace(tStart, 0, steps + 1).map(schedule.tToSigma);
+  }
 }
