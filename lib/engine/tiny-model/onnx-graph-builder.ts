@@ -20,7 +20,7 @@ export interface EncodedModel {
   readonly externalData: Uint8Array | null;
 }
 
-const DATA_TYPE: Record<TensorElementType, number> = {
+export const DATA_TYPE: Record<TensorElementType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   float16: onnx.TensorProto.DataType.FLOAT16,
   int32: onnx.TensorProto.DataType.INT32,
@@ -28,9 +28,9 @@ const DATA_TYPE: Record<TensorElementType, number> = {
 };
 
 /** Opset 17 is the first with LayerNormalization; ORT 1.30 runs it on the CPU EP. */
-const OPSET = 17;
+export const OPSET = 17;
 /** IR version 8 is what onnx-proto 8 (ONNX 1.10) describes and what opset 17 requires. */
-const IR_VERSION = 8;
+export const IR_VERSION = 8;
 interface Initializer {
   readonly name: string;
   readonly type: TensorElementType;
@@ -44,7 +44,7 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
-function valueInfo(name: string, type: TensorElementType, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
+export function valueInfo(name: string, type: TensorElementType, dims: readonly Dim[]): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: {
@@ -56,7 +56,7 @@ function valueInfo(name: string, type: TensorElementType, dims: readonly Dim[]):
   };
 }
 
-function attributeProto(name: string, value: AttributeValue): OnnxTypes.IAttributeProto {
+export function attributeProto(name: string, value: AttributeValue): OnnxTypes.IAttributeProto {
   const kind = onnx.AttributeProto.AttributeType;
   if ("int" in value) return { name, type: kind.INT, i: value.int };
   if ("ints" in value) return { name, type: kind.INTS, ints: [...value.ints] };

@@ -1,0 +1,202 @@
+import type { ClipTextConfig, ModelConfig, SchedulerConfig, UNetConfig, VaeConfig } from "./configs.ts";
+
+/**
+ * Model presets. `sd15` and `sd21` are the public configs of the real models, field for field where the field is
+ * modelled here:
+ *
+ * - SD 1.5: huggingface.co/runwayml/stable-diffusion-v1-5 (now stable-diffusion-v1-5/stable-diffusion-v1-5),
+ *   files unet/config.json, vae/config.json, text_encoder/config.json and scheduler/scheduler_config.json.
+ * - SD 2.1 (768-v): huggingface.co/stabilityai/stable-diffusion-2-1, the same files; its text encoder is OpenCLIP
+ *   ViT-H/14 with the last of its 24 layers dropped (23 layers, GELU, 1024 wide, 16 heads).
+ *
+ * `sd15-mid` and `sd15-tiny` keep SD 1.5's structure (the same block types, module names and IO) at smaller sizes.
+ */
+
+const SD_SCHEDULER_COMMON = {
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: "scaled_linear",
+  num_train_timesteps: 1000,
+  clip_sample: false,
+  set_alpha_to_one: false,
+  skip_prk_steps: true,
+  steps_offset: 1,
+  trained_betas: null,
+} as const;
+
+const SD15_SCHEDULER: SchedulerConfig = { _class_name: "PNDMScheduler", prediction_type: "epsilon", ...SD_SCHEDULER_COMMON };
+const SD21_SCHEDULER: SchedulerConfig = { _class_name: "DDIMScheduler", prediction_type: "v_prediction", ...SD_SCHEDULER_COMMON };
+
+const SD_UNET_COMMON = {
+  in_channels: 4,
+  out_channels: 4,
+  mid_block_type: "UNetMidBlock2DCrossAttn",
+  num_attention_heads: null,
+  transformer_layers_per_block: 1,
+  norm_num_groups: 32,
+  norm_eps: 1e-5,
+  flip_sin_to_cos: true,
+  freq_shift: 0,
+  downsample_padding: 1,
+  act_fn: "silu",
+  addition_embed_type: null,
+} as const;
+
+const SD_DOWN_BLOCKS = ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"] as const;
+const SD_UP_BLOCKS = ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"] as const;
+
+export const SD15_UNET: UNetConfig = {
+  ...SD_UNET_COMMON,
+  sample_size: 64,
+  down_block_types: SD_DOWN_BLOCKS,
+  up_block_types: SD_UP_BLOCKS,
+  block_out_channels: [320, 640, 1280, 1280],
+  layers_per_block: 2,
+  attention_head_dim: 8,
+  cross_attention_dim: 768,
+  use_linear_projection: false,
+  upcast_attention: false,
+};
+
+const SD_VAE_BLOCKS = {
+  in_channels: 3,
+  out_channels: 3,
+  down_block_types: ["DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"],
+  up_block_types: ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"],
+  act_fn: "silu",
+  latent_channels: 4,
+  scaling_factor: 0.18215,
+} as const;
+
+export const SD15_VAE: VaeConfig = {
+  ...SD_VAE_BLOCKS,
+  block_out_channels: [128, 256, 512, 512],
+  layers_per_block: 2,
+  norm_num_groups: 32,
+  sample_size: 512,
+};
+
+const CLIP_TOKENS = { vocab_size: 49408, max_position_embeddings: 77, bos_token_id: 0, eos_token_id: 2, pad_token_id: 1 } as const;
+
+/** CLIP ViT-L/14's text tower (openai/clip-vit-large-patch14), as SD 1.5's text_encoder/config.json has it. */
+export const SD15_TEXT_ENCODER: ClipTextConfig = {
+  ...CLIP_TOKENS,
+  hidden_size: 768,
+  intermediate_size: 3072,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  hidden_act: "quick_gelu",
+  layer_norm_eps: 1e-5,
+  projection_dim: 768,
+};
+
+export const SD21_UNET: UNetConfig = {
+  ...SD_UNET_COMMON,
+  sample_size: 96,
+  down_block_types: SD_DOWN_BLOCKS,
+  up_block_types: SD_UP_BLOCKS,
+  block_out_channels: [320, 640, 1280, 1280],
+  layers_per_block: 2,
+  attention_head_dim: [5, 10, 20, 20],
+  cross_attention_dim: 1024,
+  use_linear_projection: true,
+  upcast_attention: true,
+};
+
+export const SD21_TEXT_ENCODER: ClipTextConfig = {
+  ...CLIP_TOKENS,
+  hidden_size: 1024,
+  intermediate_size: 4096,
+  num_hidden_layers: 23,
+  num_attention_heads: 16,
+  hidden_act: "gelu",
+  layer_norm_eps: 1e-5,
+  projection_dim: 512,
+};
+
+/**
+ * SD 1.5's structure at 1/10 of its width, one layer per block, and no attention at the 64×64 level: at 512×512 a
+ * self-attention over 4,096 positions would cost more than the rest of a UNet this narrow, so the first level is a
+ * DownBlock2D/UpBlock2D pair. A UNet call at 512×512, batch 2, takes tens of milliseconds on two CPU cores.
+ */
+const SD15_MID_UNET: UNetConfig = {
+  ...SD_UNET_COMMON,
+  sample_size: 64,
+  down_block_types: ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+  up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+  block_out_channels: [32, 64, 128, 128],
+  layers_per_block: 1,
+  attention_head_dim: 2,
+  cross_attention_dim: 768,
+  use_linear_projection: false,
+  upcast_attention: false,
+};
+
+const SD15_MID_VAE: VaeConfig = {
+  ...SD_VAE_BLOCKS,
+  block_out_channels: [32, 32, 64, 64],
+  layers_per_block: 1,
+  norm_num_groups: 32,
+  sample_size: 512,
+};
+
+/** The full CLIP width (768, so prompt embeddings have SD 1.x's shape) with 2 of its 12 layers. */
+const SD15_MID_TEXT_ENCODER: ClipTextConfig = { ...SD15_TEXT_ENCODER, num_hidden_layers: 2 };
+
+/**
+ * The smallest model with every SD 1.5 module kind in it: one cross-attention level and one plain level in the UNet,
+ * four VAE levels (so latents stay 1/8 of the image), a 2-layer CLIP 32 wide. Sizes follow diffusers' own test
+ * pipeline (hf-internal-testing/tiny-stable-diffusion-pipe: 32/64 channels, cross_attention_dim 32), with the real
+ * 49,408-token vocabulary so the real tokenizer works with it.
+ */
+const SD15_TINY_UNET: UNetConfig = {
+  ...SD_UNET_COMMON,
+  sample_size: 8,
+  down_block_types: ["CrossAttnDownBlock2D", "DownBlock2D"],
+  up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D"],
+  block_out_channels: [32, 64],
+  layers_per_block: 1,
+  attention_head_dim: 2,
+  cross_attention_dim: 32,
+  norm_num_groups: 8,
+  use_linear_projection: false,
+  upcast_attention: false,
+};
+
+const SD15_TINY_VAE: VaeConfig = {
+  ...SD_VAE_BLOCKS,
+  block_out_channels: [8, 8, 16, 16],
+  layers_per_block: 1,
+  norm_num_groups: 4,
+  sample_size: 64,
+};
+
+const SD15_TINY_TEXT_ENCODER: ClipTextConfig = {
+  ...SD15_TEXT_ENCODER,
+  hidden_size: 32,
+  intermediate_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  projection_dim: 32,
+};
+
+export const MODEL_PRESETS = {
+  sd15: { unet: SD15_UNET, vae: SD15_VAE, textEncoder: SD15_TEXT_ENCODER, scheduler: SD15_SCHEDULER, padToken: "<|endoftext|>" },
+  "sd15-mid": { unet: SD15_MID_UNET, vae: SD15_MID_VAE, textEncoder: SD15_MID_TEXT_ENCODER, scheduler: SD15_SCHEDULER, padToken: "<|endoftext|>" },
+  "sd15-tiny": {
+    unet: SD15_TINY_UNET,
+    vae: SD15_TINY_VAE,
+    textEncoder: SD15_TINY_TEXT_ENCODER,
+    scheduler: SD15_SCHEDULER,
+    padToken: "<|endoftext|>",
+  },
+  sd21: { unet: SD21_UNET, vae: { ...SD15_VAE, sample_size: 768 }, textEncoder: SD21_TEXT_ENCODER, scheduler: SD21_SCHEDULER, padToken: "!" },
+} as const satisfies Record<string, ModelConfig>;
+
+export type ModelPreset = keyof typeof MODEL_PRESETS;
+
+export const MODEL_PRESET_NAMES = Object.keys(MODEL_PRESETS) as ModelPreset[];
+
+export function isModelPreset(name: string): name is ModelPreset {
+  return Object.hasOwn(MODEL_PRESETS, name);
+}
