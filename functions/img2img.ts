@@ -1,5 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { generate } from "../lib/a1111/routes/generate.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
+import { img2img } from "../lib/a1111/routes/generation.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS.img2img, ({ body }, ctx) => generate("img2img", body, ctx));
+export const handler = lambdaHandler(img2img);

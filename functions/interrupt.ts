@@ -1,8 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
-import { interruptNewest } from "../lib/platform/jobs/progress.ts";
+import { interrupt } from "../lib/a1111/routes/system.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS.interrupt, async (_input, ctx) => {
-  await interruptNewest(ctx.services);
-  return {};
-});
+export const handler = lambdaHandler(interrupt);

@@ -1,5 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
+import { loras } from "../lib/a1111/routes/listings.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-/** LoRA networks are not supported; `<lora:…>` tags are removed from prompts. */
-export const handler = defineRoute(CONTRACTS.loras, async () => []);
+export const handler = lambdaHandler(loras);

@@ -1,5 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { memoryReport } from "../lib/a1111/routes/system.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
+import { memory } from "../lib/a1111/routes/system.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS.memory, async () => memoryReport());
+export const handler = lambdaHandler(memory);

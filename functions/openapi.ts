@@ -1,7 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
-import { openApiDocument } from "../lib/a1111/openapi/document.ts";
+import { openapi } from "../lib/a1111/routes/docs.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-let document: Record<string, unknown> | undefined;
-
-export const handler = defineRoute(CONTRACTS.openapi, async () => (document ??= openApiDocument()));
+export const handler = lambdaHandler(openapi);

@@ -1,5 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { readOptions } from "../lib/a1111/routes/options.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
+import { optionsGet } from "../lib/a1111/routes/options.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS["options-get"], (_input, ctx) => readOptions(ctx));
+export const handler = lambdaHandler(optionsGet);

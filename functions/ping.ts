@@ -1,4 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
+import { ping } from "../lib/a1111/routes/system.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS.ping, async () => ({}));
+export const handler = lambdaHandler(ping);

@@ -1,5 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { pngInfo } from "../lib/a1111/routes/png-info.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
+import { pngInfoRoute } from "../lib/a1111/routes/png-info.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS["png-info"], ({ body }) => pngInfo(body.image));
+export const handler = lambdaHandler(pngInfoRoute);

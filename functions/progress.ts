@@ -1,5 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
-import { progressSnapshot } from "../lib/platform/jobs/progress.ts";
+import { progress } from "../lib/a1111/routes/system.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS.progress, (_input, ctx) => progressSnapshot(ctx.services));
+export const handler = lambdaHandler(progress);

@@ -1,4 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
+import { sdModels } from "../lib/a1111/routes/listings.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS["sd-models"], (_input, ctx) => ctx.backend.listModels());
+export const handler = lambdaHandler(sdModels);

@@ -1,7 +1,4 @@
-import { CONTRACTS } from "../lib/a1111/routes/contracts.ts";
-import { defineRoute } from "../lib/platform/http/route.ts";
+import { skip } from "../lib/a1111/routes/system.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
 
-export const handler = defineRoute(CONTRACTS.skip, async (_input, ctx) => {
-  ctx.services.progress.skip();
-  return null;
-});
+export const handler = lambdaHandler(skip);

@@ -1,6 +1,5 @@
 /** /openapi.json and /docs, generated from the route table and the zod contracts. */
 import { describe, expect, it } from "vitest";
-import { CONTRACTS, type Contract, type RouteFile } from "../../lib/a1111/routes/contracts.ts";
 import { ROUTES } from "../../lib/a1111/routes/table.ts";
 import { apiClient } from "../fixtures/api.ts";
 import { ciServices } from "../fixtures/services.ts";
@@ -35,8 +34,8 @@ describe("/openapi.json", () => {
     for (const route of ROUTES) {
       const op = doc.paths[route.path]![route.method.toLowerCase()]!;
       expect(op.operationId).toBe(route.file);
-      expect(op.summary).toBe(CONTRACTS[route.file as RouteFile].summary);
-      expect(op.responses).toHaveProperty(String((CONTRACTS[route.file as RouteFile] as Contract).status ?? 200));
+      expect(op.summary).toBe(route.summary);
+      expect(op.responses).toHaveProperty(String(route.status ?? 200));
     }
   });
 

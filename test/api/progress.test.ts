@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { GenerationHooks, InferenceBackend } from "../../lib/a1111/backend.ts";
 import { createFakeBackend } from "../../lib/platform/inference/fake-backend.ts";
-import { createProgressTracker, progressFraction } from "../../lib/platform/runtime/progress.ts";
+import { progressFraction } from "../../lib/a1111/progress.ts";
+import { createProgressTracker } from "../../lib/platform/runtime/progress.ts";
 import { ProgressResponse } from "../../lib/a1111/schemas/system.ts";
 import { apiClient, expectCleanError, type ApiClient } from "../fixtures/api.ts";
 import { testServices } from "../fixtures/services.ts";
@@ -48,14 +49,14 @@ describe("A1111's progress formula (§9.7)", () => {
     expect(progressFraction({ jobNo: 1, jobCount: 2, samplingStep: 10, samplingSteps: 10 })).toBe(1);
   });
 
-  it("eta_relative is elapsed/progress − elapsed", () => {
+  it("eta_relative is elapsed/progress − elapsed", async () => {
     let now = 1_000_000;
-    const tracker = createProgressTracker(() => now);
+    const tracker = createProgressTracker(null, () => now);
     const { hooks } = tracker.begin("scripts_txt2img", 2, 10);
     hooks.onProgress!({ jobNo: 0, jobCount: 2, samplingStep: 5, samplingSteps: 10 });
     now += 2600;
     // progress 0.26 after 2.6 s: 2.6 / 0.26 − 2.6 = 7.4.
-    const snapshot = tracker.snapshot();
+    const snapshot = await tracker.snapshot();
     expect(snapshot.progress).toBeCloseTo(0.26, 12);
     expect(snapshot.eta_relative).toBeCloseTo(7.4, 9);
     expect(snapshot.state.job_timestamp).toBe("19700101001640");

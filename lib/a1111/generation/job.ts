@@ -28,6 +28,8 @@ export interface GenerationOutput {
 export interface GenerationHooks {
   /** The async job this generation belongs to: remote workers report its progress and watch it for cancellation. */
   jobId?: string;
+  /** Called when the backend starts the generation (it may have waited in the backend's queue). */
+  onStart?: () => void;
   onProgress?: (update: ProgressUpdate) => void;
   /** Polled between steps: "interrupt" stops sampling and returns what exists; "skip" ends the current batch. */
   control?: () => "interrupt" | "skip" | null;

@@ -1,10 +1,7 @@
 /**
- * The OpenAPI 3.1 document, generated from the route table and the zod contracts (the single source of truth).
- * Request bodies are described as clients may send them: every field optional with its default, unknown keys
- * allowed (A1111 ignores them); responses as Serena sends them.
+ * The OpenAPI 3.1 document, generated from the route table and its zod schemas (the single source of truth).
  */
 import { z } from "zod";
-import { CONTRACTS, type Contract, type RouteFile } from "../routes/contracts.ts";
 import { HTTPErrorBody, ValidationErrorBody } from "../schemas/errors.ts";
 import { ROUTES } from "../routes/table.ts";
 import { SERENA_VERSION } from "../generation/infotext.ts";
@@ -26,28 +23,19 @@ function rewriteRefs(node: unknown): unknown {
   return node;
 }
 
-/** Request bodies: fields with defaults are optional and unknown keys are accepted. */
-function asRequest(schema: JsonSchema): JsonSchema {
-  const { required, additionalProperties: _closed, ...rest } = schema;
-  const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  const stillRequired = ((required as string[] | undefined) ?? []).filter((k) => props[k] && !("default" in props[k]));
-  return stillRequired.length > 0 ? { ...rest, required: stillRequired } : rest;
-}
-
+/**
+ * Schemas become components under their zod ids. Requests are described as clients may send them (zod's "input"
+ * view: fields with defaults are optional and unknown keys are not forbidden, as A1111 ignores them), responses as
+ * Serena sends them ("output").
+ */
 class ComponentCollector {
   readonly components: Record<string, JsonSchema> = {};
-  private readonly requestIds = new Set<string>();
 
-  add(schema: z.ZodType, request: boolean): JsonSchema {
-    const json = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as JsonSchema;
+  add(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+    const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
     const { $schema: _s, $defs, ...root } = json;
-    for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
-      const isRequest = request && (root.$ref === DEFS + id);
-      if (isRequest) this.requestIds.add(id);
-      this.components[id] = rewriteRefs(this.requestIds.has(id) ? asRequest(def) : def) as JsonSchema;
-    }
-    const body = rewriteRefs(root) as JsonSchema;
-    return request && !body.$ref ? asRequest(body) : body;
+    for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) this.components[id] = rewriteRefs(def) as JsonSchema;
+    return rewriteRefs(root) as JsonSchema;
   }
 }
 
@@ -64,26 +52,26 @@ const pathParameters = (path: string) =>
 
 export function openApiDocument(): JsonSchema {
   const collector = new ComponentCollector();
-  const errorRef = collector.add(HTTPErrorBody, false);
-  const validationRef = collector.add(ValidationErrorBody, false);
+  const errorRef = collector.add(HTTPErrorBody, "output");
+  const validationRef = collector.add(ValidationErrorBody, "output");
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
-    const contract: Contract = CONTRACTS[route.file as RouteFile];
+    const contract = route;
     const status = contract.status ?? 200;
     const description = status === 202 ? "Accepted" : "OK";
     const responses: Record<string, unknown> = {
       [status]: contract.response
-        ? { description, content: jsonContent(collector.add(contract.response, false)) }
+        ? { description, content: jsonContent(collector.add(contract.response, "output")) }
         : { description, content: { [contract.produces ?? "text/plain"]: { schema: { type: "string" } } } },
       "401": { description: "Missing or wrong credentials (when API auth is configured)", content: jsonContent(errorRef) },
       "500": { description: "Internal error (never carries a stack trace)", content: jsonContent(errorRef) },
     };
     const operation: Record<string, unknown> = { summary: contract.summary, operationId: route.file, responses };
     if (contract.body) {
-      operation.requestBody = { required: true, content: jsonContent(collector.add(contract.body, true)) };
+      operation.requestBody = { required: true, content: jsonContent(collector.add(contract.body, "input")) };
       responses["413"] = { description: "Body larger than the configured limit", content: jsonContent(errorRef) };
     }
-    const parameters = [...pathParameters(route.path), ...(contract.query ? queryParameters(collector.add(contract.query, true)) : [])];
+    const parameters = [...pathParameters(route.path), ...(contract.query ? queryParameters(collector.add(contract.query, "input")) : [])];
     if (parameters.length > 0) operation.parameters = parameters;
     if (parameters.some((p) => p.in === "path")) responses["404"] = { description: "No such resource", content: jsonContent(errorRef) };
     if (contract.body || contract.query) responses["422"] = { description: "Validation error", content: jsonContent(validationRef) };

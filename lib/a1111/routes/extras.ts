@@ -1,6 +1,6 @@
 /**
  * /sdapi/v1/extra-single-image and extra-batch-images: upscale with the plain upscalers, keep the source's
- * `parameters` and add a `postprocessing` chunk (a1111-api.md §9.9, §9.10).
+ * `parameters` and add a `postprocessing` chunk (A1111 `run_extras`; docs/a1111-semantics.md).
  */
 import { decodeImage, clientImage } from "../images/decode.ts";
 import { encodeImage } from "../images/encode.ts";
@@ -9,6 +9,8 @@ import { toRgb } from "../images/raw.ts";
 import { extrasUpscale } from "../images/upscale.ts";
 import { createInfotext } from "../infotext/create.ts";
 import type { ExtrasOptions } from "../schemas/images.ts";
+import { implement } from "./route.ts";
+import { ROUTE } from "./table.ts";
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
@@ -26,3 +28,16 @@ export async function processExtrasImage(image: string, loc: (string | number)[]
   const file = await encodeImage(out, { format: "png", quality: 80, webpLossless: false, text: chunks });
   return { file: file.toString("base64"), postprocessing };
 }
+
+export const extraSingleImage = implement(ROUTE["extra-single-image"], async ({ body }) => {
+  const { image, ...options } = body;
+  const result = await processExtrasImage(image, ["image"], options);
+  return { html_info: plaintextToHtml(result.postprocessing), image: result.file };
+});
+
+export const extraBatchImages = implement(ROUTE["extra-batch-images"], async ({ body }) => {
+  const { imageList, ...options } = body;
+  const results = [];
+  for (const [i, item] of imageList.entries()) results.push(await processExtrasImage(item.data, ["imageList", i, "data"], options));
+  return { html_info: plaintextToHtml(results[0]?.postprocessing ?? ""), images: results.map((r) => r.file) };
+});

@@ -4,7 +4,7 @@
  * unknown key is an error. Restricted keys are dropped, as A1111 drops them.
  */
 import { RequestValidationError } from "../errors.ts";
-import { toValidationIssues } from "../../platform/http/validation.ts";
+import { toValidationIssues } from "../validation.ts";
 import type { ValidationIssue } from "../schemas/errors.ts";
 import { isOptionKey, parseOption, RESTRICTED_OPTIONS, type Options } from "../schemas/options.ts";
 

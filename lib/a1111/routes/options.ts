@@ -3,10 +3,12 @@
  * (A1111 answers 500), restricted keys are ignored as in A1111, and a checkpoint must be one `/sd-models` lists.
  */
 import { invalidField } from "../errors.ts";
-import type { RouteContext } from "../../platform/http/context.ts";
 import type { Options } from "../schemas/options.ts";
+import type { RouteContext } from "./context.ts";
 import { findModel } from "./models.ts";
 import { parseOptionPatch } from "./option-patch.ts";
+import { implement } from "./route.ts";
+import { ROUTE } from "./table.ts";
 
 /** The stored options, with the checkpoint defaulting to the backend's first model. */
 export async function readOptions(ctx: RouteContext): Promise<Options> {
@@ -33,3 +35,6 @@ export async function updateOptions(body: Record<string, unknown>, ctx: RouteCon
   await ctx.services.options.update(patch as Partial<Options>);
   return null;
 }
+
+export const optionsGet = implement(ROUTE["options-get"], (_input, ctx) => readOptions(ctx));
+export const optionsSet = implement(ROUTE["options-set"], ({ body }, ctx) => updateOptions(body as Record<string, unknown>, ctx));

@@ -1,5 +1,5 @@
 /**
- * /sdapi/v1/png-info (a1111-api.md §4.4): the infotext from a PNG `parameters` chunk or a JPEG/WebP EXIF
+ * /sdapi/v1/png-info (docs/a1111-semantics.md): the infotext from a PNG `parameters` chunk or a JPEG/WebP EXIF
  * UserComment (which wins when both exist, as in A1111), the other text chunks as `items`, and the parsed fields.
  */
 import sharp from "sharp";
@@ -7,6 +7,8 @@ import { decodeImage } from "../images/decode.ts";
 import { readUserComment } from "../images/exif-user-comment.ts";
 import { readPngText } from "../images/png-text.ts";
 import { parseGenerationParameters } from "../infotext/parse.ts";
+import { implement } from "./route.ts";
+import { ROUTE } from "./table.ts";
 
 export async function pngInfo(image: string) {
   const decoded = await decodeImage(image, ["image"]);
@@ -18,3 +20,5 @@ export async function pngInfo(image: string) {
   if (comment) info = comment;
   return { info, items, parameters: parseGenerationParameters(info) };
 }
+
+export const pngInfoRoute = implement(ROUTE["png-info"], ({ body }) => pngInfo(body.image));

@@ -1,58 +1,217 @@
 /**
- * Every HTTP route, as plain data shared by sst.config.ts (one function per route), the local server and the
- * tests, so a route cannot exist in one and not the others. `file` is the handler module under functions/,
- * exporting `handler`.
+ * Every HTTP route, declared once: method, path, request/query/response schemas, the function's gateway timeout
+ * and memory. The Lambda functions (functions/<name>.ts, one per route), the local server, the SST infrastructure
+ * and the OpenAPI document all read this table; each route's implementation lives in this folder
+ * (`implement(ROUTE.<name>, …)`), so a route cannot exist in one place and not the others.
  */
+import { z } from "zod";
+import {
+  EmbeddingsResponse,
+  LatentUpscalerModeList,
+  LoraList,
+  PromptStyleList,
+  SamplerList,
+  SchedulerList,
+  ScriptsList,
+  SDModelList,
+  SDVaeList,
+  UpscalerList,
+} from "../schemas/catalog-items.ts";
+import { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
+import { GenerationResponse } from "../schemas/generation-response.ts";
+import {
+  ExtrasBatchImagesRequest,
+  ExtrasBatchImagesResponse,
+  ExtrasSingleImageRequest,
+  ExtrasSingleImageResponse,
+  PNGInfoRequest,
+  PNGInfoResponse,
+} from "../schemas/images.ts";
+import { JobCreated, JobCreateRequest, JobView } from "../schemas/jobs.ts";
+import { Options } from "../schemas/options.ts";
+import { EmptyObject, FlagsModel, MemoryResponse, NullBody, ProgressQuery, ProgressResponse } from "../schemas/system.ts";
+
 export interface RouteDefinition {
+  /** The function's name: its handler module is functions/<file>.ts. */
+  readonly file: string;
   readonly method: "GET" | "POST" | "DELETE";
   readonly path: string;
-  readonly file: string;
+  readonly summary: string;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  /** Schema of a success response body; `null` for routes that answer with something other than JSON. */
+  readonly response: z.ZodType | null;
+  /** Content type of a non-JSON response. */
+  readonly produces?: string;
+  /** The success status when it is not 200 (202 Accepted for a submitted job). */
+  readonly status?: number;
+  /** txt2img/img2img and job submission: under CI=true the CI fake stands in for the inference backend. */
+  readonly generation?: boolean;
   /** Function timeout in seconds; HTTP API integrations stop at 30 s. */
   readonly timeout: number;
   /** Function memory in MB. */
   readonly memory: number;
 }
 
-const api = (method: RouteDefinition["method"], path: string, file: string, timeout = 10, memory = 512): RouteDefinition => ({
-  method,
-  path,
-  file,
-  timeout,
-  memory,
-});
+type Declared = Omit<RouteDefinition, "file" | "timeout" | "memory"> & Partial<Pick<RouteDefinition, "timeout" | "memory">>;
 
-export const ROUTES: readonly RouteDefinition[] = [
-  api("POST", "/sdapi/v1/txt2img", "txt2img", 29, 1024),
-  api("POST", "/sdapi/v1/img2img", "img2img", 29, 1024),
-  api("POST", "/sdapi/v1/png-info", "png-info", 10, 1024),
-  api("POST", "/sdapi/v1/extra-single-image", "extra-single-image", 29, 2048),
-  api("POST", "/sdapi/v1/extra-batch-images", "extra-batch-images", 29, 2048),
-  api("GET", "/sdapi/v1/progress", "progress"),
-  api("POST", "/sdapi/v1/interrupt", "interrupt"),
-  api("POST", "/sdapi/v1/skip", "skip"),
-  // Options and models ask the inference tier for its model list, which on a cold worker includes loading (or
-  // downloading) the model: these get the gateway's whole 29 s.
-  api("GET", "/sdapi/v1/options", "options-get", 29),
-  api("POST", "/sdapi/v1/options", "options-set", 29),
-  api("GET", "/sdapi/v1/cmd-flags", "cmd-flags"),
-  api("GET", "/sdapi/v1/samplers", "samplers"),
-  api("GET", "/sdapi/v1/schedulers", "schedulers"),
-  api("GET", "/sdapi/v1/upscalers", "upscalers"),
-  api("GET", "/sdapi/v1/latent-upscale-modes", "latent-upscale-modes"),
-  api("GET", "/sdapi/v1/sd-models", "sd-models", 29),
-  api("POST", "/sdapi/v1/refresh-checkpoints", "refresh-checkpoints"),
-  api("GET", "/sdapi/v1/sd-vae", "sd-vae"),
-  api("GET", "/sdapi/v1/prompt-styles", "prompt-styles"),
-  api("GET", "/sdapi/v1/embeddings", "embeddings"),
-  api("GET", "/sdapi/v1/scripts", "scripts"),
-  api("GET", "/sdapi/v1/loras", "loras"),
-  api("GET", "/sdapi/v1/memory", "memory"),
-  api("GET", "/internal/ping", "ping"),
-  api("GET", "/openapi.json", "openapi"),
-  api("GET", "/docs", "docs"),
-  api("POST", "/serena/v1/jobs", "jobs-create", 10, 1024),
-  api("GET", "/serena/v1/jobs/{id}", "jobs-get"),
-  api("DELETE", "/serena/v1/jobs/{id}", "jobs-cancel"),
-];
+const route = <const F extends string, const D extends Declared>(file: F, declared: D) =>
+  ({ timeout: 10, memory: 512, ...declared, file }) as D & { file: F; timeout: number; memory: number };
+
+/** Routes that ask the inference tier for its model list, which on a cold worker includes loading (or downloading) the model, get the gateway's whole 29 s. */
+const MODEL_LIST_TIMEOUT = 29;
+
+export const ROUTE = {
+  txt2img: route("txt2img", {
+    method: "POST",
+    path: "/sdapi/v1/txt2img",
+    summary: "Text to image",
+    body: Txt2ImgRequest,
+    response: GenerationResponse,
+    generation: true,
+    timeout: 29,
+    memory: 1024,
+  }),
+  img2img: route("img2img", {
+    method: "POST",
+    path: "/sdapi/v1/img2img",
+    summary: "Image to image",
+    body: Img2ImgRequest,
+    response: GenerationResponse,
+    generation: true,
+    timeout: 29,
+    memory: 1024,
+  }),
+  "png-info": route("png-info", {
+    method: "POST",
+    path: "/sdapi/v1/png-info",
+    summary: "Read generation parameters from an image",
+    body: PNGInfoRequest,
+    response: PNGInfoResponse,
+    memory: 1024,
+  }),
+  "extra-single-image": route("extra-single-image", {
+    method: "POST",
+    path: "/sdapi/v1/extra-single-image",
+    summary: "Upscale one image",
+    body: ExtrasSingleImageRequest,
+    response: ExtrasSingleImageResponse,
+    timeout: 29,
+    memory: 2048,
+  }),
+  "extra-batch-images": route("extra-batch-images", {
+    method: "POST",
+    path: "/sdapi/v1/extra-batch-images",
+    summary: "Upscale several images",
+    body: ExtrasBatchImagesRequest,
+    response: ExtrasBatchImagesResponse,
+    timeout: 29,
+    memory: 2048,
+  }),
+  progress: route("progress", {
+    method: "GET",
+    path: "/sdapi/v1/progress",
+    summary: "Progress of the running generation",
+    query: ProgressQuery,
+    response: ProgressResponse,
+  }),
+  interrupt: route("interrupt", {
+    method: "POST",
+    path: "/sdapi/v1/interrupt",
+    summary: "Stop the running generation and return what is done",
+    response: EmptyObject,
+  }),
+  skip: route("skip", { method: "POST", path: "/sdapi/v1/skip", summary: "Skip the current image batch", response: NullBody }),
+  "options-get": route("options-get", {
+    method: "GET",
+    path: "/sdapi/v1/options",
+    summary: "Read settings",
+    response: Options,
+    timeout: MODEL_LIST_TIMEOUT,
+  }),
+  "options-set": route("options-set", {
+    method: "POST",
+    path: "/sdapi/v1/options",
+    summary: "Change settings",
+    body: z.record(z.string(), z.unknown()).meta({ id: "OptionsUpdate", description: "Any subset of OptionsModel's keys." }),
+    response: NullBody,
+    timeout: MODEL_LIST_TIMEOUT,
+  }),
+  "cmd-flags": route("cmd-flags", { method: "GET", path: "/sdapi/v1/cmd-flags", summary: "Server flags", response: FlagsModel }),
+  samplers: route("samplers", { method: "GET", path: "/sdapi/v1/samplers", summary: "Samplers that run", response: SamplerList }),
+  schedulers: route("schedulers", { method: "GET", path: "/sdapi/v1/schedulers", summary: "Schedulers that run", response: SchedulerList }),
+  upscalers: route("upscalers", { method: "GET", path: "/sdapi/v1/upscalers", summary: "Upscalers", response: UpscalerList }),
+  "latent-upscale-modes": route("latent-upscale-modes", {
+    method: "GET",
+    path: "/sdapi/v1/latent-upscale-modes",
+    summary: "Latent upscale modes for hires fix",
+    response: LatentUpscalerModeList,
+  }),
+  "sd-models": route("sd-models", {
+    method: "GET",
+    path: "/sdapi/v1/sd-models",
+    summary: "Checkpoints",
+    response: SDModelList,
+    timeout: MODEL_LIST_TIMEOUT,
+  }),
+  "refresh-checkpoints": route("refresh-checkpoints", {
+    method: "POST",
+    path: "/sdapi/v1/refresh-checkpoints",
+    summary: "Rescan checkpoints",
+    response: NullBody,
+  }),
+  "sd-vae": route("sd-vae", { method: "GET", path: "/sdapi/v1/sd-vae", summary: "Separate VAEs (none)", response: SDVaeList }),
+  "prompt-styles": route("prompt-styles", {
+    method: "GET",
+    path: "/sdapi/v1/prompt-styles",
+    summary: "Prompt styles (none)",
+    response: PromptStyleList,
+  }),
+  embeddings: route("embeddings", {
+    method: "GET",
+    path: "/sdapi/v1/embeddings",
+    summary: "Textual inversion embeddings (none)",
+    response: EmbeddingsResponse,
+  }),
+  scripts: route("scripts", { method: "GET", path: "/sdapi/v1/scripts", summary: "Scripts (none)", response: ScriptsList }),
+  loras: route("loras", { method: "GET", path: "/sdapi/v1/loras", summary: "LoRA networks (none)", response: LoraList }),
+  memory: route("memory", { method: "GET", path: "/sdapi/v1/memory", summary: "Memory use", response: MemoryResponse }),
+  ping: route("ping", { method: "GET", path: "/internal/ping", summary: "Liveness", response: EmptyObject }),
+  openapi: route("openapi", {
+    method: "GET",
+    path: "/openapi.json",
+    summary: "This OpenAPI document",
+    response: z.record(z.string(), z.unknown()),
+  }),
+  docs: route("docs", { method: "GET", path: "/docs", summary: "Human-readable API documentation", response: null, produces: "text/html" }),
+  "jobs-create": route("jobs-create", {
+    method: "POST",
+    path: "/serena/v1/jobs",
+    summary: "Submit a txt2img or img2img job (Serena)",
+    body: JobCreateRequest,
+    response: JobCreated,
+    status: 202,
+    // The CI fake stands in for the backend that runs a job started in this process, as for txt2img.
+    generation: true,
+    memory: 1024,
+  }),
+  "jobs-get": route("jobs-get", {
+    method: "GET",
+    path: "/serena/v1/jobs/{id}",
+    summary: "A job's status, progress, timing, result URLs or error (Serena)",
+    response: JobView,
+  }),
+  "jobs-cancel": route("jobs-cancel", {
+    method: "DELETE",
+    path: "/serena/v1/jobs/{id}",
+    summary: "Cancel a queued or running job (Serena)",
+    response: JobView,
+  }),
+} satisfies Record<string, RouteDefinition>;
+
+export type RouteName = keyof typeof ROUTE;
+
+/** The table as a list, in declaration order. */
+export const ROUTES: readonly RouteDefinition[] = Object.values(ROUTE);
 
 export const routeKey = (r: Pick<RouteDefinition, "method" | "path">) => `${r.method} ${r.path}`;

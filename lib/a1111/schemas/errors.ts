@@ -18,3 +18,4 @@ export const ValidationErrorBody = z
 
 export type HTTPErrorBody = z.output<typeof HTTPErrorBody>;
 export type ValidationIssue = z.output<typeof ValidationIssue>;
+export type ValidationErrorBody = z.output<typeof ValidationErrorBody>;

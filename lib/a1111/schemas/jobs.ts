@@ -3,6 +3,7 @@
  * fit the gateway's 30 s: submit a txt2img/img2img request, poll its state, fetch the images from presigned URLs.
  */
 import { z } from "zod";
+import { ProgressCounters } from "../progress.ts";
 import { Img2ImgRequest, Txt2ImgRequest } from "./generation.ts";
 
 export const JobType = z.enum(["txt2img", "img2img"]);
@@ -25,13 +26,7 @@ export type JobCreateRequest = z.output<typeof JobCreateRequest>;
 
 export const JobCreated = z.object({ id: z.uuid() }).meta({ id: "JobCreated" });
 
-export const JobProgress = z.object({
-  /** Sampling step within the current batch, and the steps a batch takes. */
-  step: z.int(),
-  total: z.int(),
-  /** 0-based batch (n_iter) being sampled, and how many there are. */
-  jobNo: z.int(),
-  jobCount: z.int(),
+export const JobProgress = ProgressCounters.extend({
   fraction: z.number().min(0).max(1).describe("Overall progress, computed as A1111's /sdapi/v1/progress computes it."),
 });
 export type JobProgress = z.output<typeof JobProgress>;
@@ -68,6 +63,7 @@ export const JobView = z
         images: z.array(z.string()).optional().describe("Base64 images, only when no bucket is configured (SERENA_BUCKET)."),
         info: z.string().describe("A JSON string of GenerationInfo, as in the A1111 response."),
         parameters: z.record(z.string(), z.unknown()),
+        warnings: z.array(z.string()).optional().describe("Settings the request set that had no effect, as in the A1111 route's response."),
       })
       .nullable()
       .describe("Only on success: a failed or cancelled job has no partial result."),

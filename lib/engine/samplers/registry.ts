@@ -6,7 +6,7 @@
  */
 import { lcmBoundaryScalings, lcmModelSigmas } from "../schedules/lcm-sigmas.ts";
 import type { ModelSigmas } from "../schedules/model-sigmas.ts";
-import { ddimSigmas, uniPcSigmas } from "../schedules/timesteps.ts";
+import { ddimSigmas, uniPcSigmas, type UniPcSkipType } from "../schedules/timesteps.ts";
 import { vpModelSigmas } from "../schedules/vp-sigmas.ts";
 import { sampleDdim } from "./ddim.ts";
 import { sampleDpm2Ancestral } from "./dpm2-ancestral.ts";
@@ -43,7 +43,6 @@ export interface SamplerSettings {
   };
 }
 
-export type UniPcSkipType = "time_uniform" | "time_quadratic" | "logSNR";
 
 /** The arguments of one run: the k-diffusion-style arguments plus every setting. */
 export interface SamplerRunArgs extends Omit<SamplerArgs, "eta" | "sChurn" | "sTmin" | "sTmax" | "sNoise"> {
@@ -235,7 +234,7 @@ export const SAMPLERS: readonly SamplerDefinition[] = [
     family: "timesteps",
     reads: ["uni_pc"],
     modelSigmas: vpModelSigmas,
-    timestepSigmas: (timesteps, tStart, schedule) => uniPcSigmas(tStart, timesteps.length, schedule),
+    timestepSigmas: (timesteps, tStart, schedule, settings) => uniPcSigmas(tStart, timesteps.length, schedule, settings?.uniPc.skipType),
     run: ({ settings, ...a }) =>
       sampleUniPc({ ...a, variant: settings.uniPc.variant, order: settings.uniPc.order, lowerOrderFinal: settings.uniPc.lowerOrderFinal }),
   }),

@@ -1,12 +1,16 @@
-/** The per-request state the middlewares fill in and route implementations read. */
+/** The per-request state the middlewares fill in, which the route implementation reads as its RouteContext. */
 import type { MiddlewareObj, Request } from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { InferenceBackend } from "../../a1111/backend.ts";
+import type { RouteServices } from "../../a1111/routes/context.ts";
 import type { Services } from "../runtime/services.ts";
 import type { HttpEvent, HttpResult } from "./event.ts";
 
-export interface RouteContext extends Context {
-  services: Services;
+export interface HttpContext extends Context {
+  /** The process's services. */
+  platform: Services;
+  /** What the route sees: the same services, with async jobs bound to this request's backend. */
+  services: RouteServices;
   /** The backend for this request: the configured one, or the CI fake (middlewares/ci-fake.ts). */
   backend: InferenceBackend;
   requestId: string;
@@ -17,5 +21,5 @@ export interface RouteContext extends Context {
   query: unknown;
 }
 
-export type RouteRequest = Request<HttpEvent, HttpResult, Error, RouteContext>;
-export type RouteMiddleware = MiddlewareObj<HttpEvent, HttpResult, Error, RouteContext>;
+export type RouteRequest = Request<HttpEvent, HttpResult, Error, HttpContext>;
+export type RouteMiddleware = MiddlewareObj<HttpEvent, HttpResult, Error, HttpContext>;

@@ -1,5 +1,6 @@
 /**
- * The one middy stack every endpoint shares (DESIGN.md §1). A function file is one `defineRoute` call:
+ * The one middy stack every endpoint shares. A function file is one `lambdaHandler(route)` call, where `route` is an
+ * implementation from lib/a1111/routes bound to its declaration in the route table:
  *
  *   request context → access log → CORS → error responses → header/event normalisers → Basic auth
  *   → JSON body (size limit) → zod validation → [CI fake, generation routes only] → route implementation
@@ -12,9 +13,11 @@ import httpCors from "@middy/http-cors";
 import httpEventNormalizer from "@middy/http-event-normalizer";
 import httpHeaderNormalizer from "@middy/http-header-normalizer";
 import type { Context } from "aws-lambda";
-import type { z } from "zod";
+import type { RouteContext } from "../../a1111/routes/context.ts";
+import type { Route, RouteInput } from "../../a1111/routes/route.ts";
+import type { RouteDefinition } from "../../a1111/routes/table.ts";
 import { getServices, type Services } from "../runtime/services.ts";
-import type { RouteContext, RouteMiddleware } from "./context.ts";
+import type { HttpContext, RouteMiddleware } from "./context.ts";
 import { eventHeaders, eventPathParameters, type HttpEvent, type HttpResult } from "./event.ts";
 import { accessLog } from "./middlewares/access-log.ts";
 import { basicAuth } from "./middlewares/basic-auth.ts";
@@ -25,31 +28,11 @@ import { requestContext } from "./middlewares/request-context.ts";
 import { validateInput } from "./middlewares/validate-input.ts";
 import { toHttpResult } from "./response.ts";
 
-export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
-  summary?: string;
-  /** The 200 body's schema (documentation and tests; responses are not re-validated at run time). */
-  response?: z.ZodType | null;
-  body?: B;
-  query?: Q;
-  /** txt2img/img2img: the CI fake may replace the backend. */
-  generation?: boolean;
-}
+export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
-type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
-
-export interface RouteInput<B, Q> {
-  body: B;
-  query: Q;
-  pathParameters: Record<string, string | undefined>;
-  headers: Record<string, string | undefined>;
-  event: HttpEvent;
-}
-
-export type RouteImplementation<B, Q> = (input: RouteInput<B, Q>, ctx: RouteContext) => Promise<unknown>;
-
-export type RouteHandler = ((event: HttpEvent, context: Context) => Promise<HttpResult>) & {
+export type RouteHandler = LambdaHandler & {
   /** The same route bound to explicit services (tests, the local server's own instances). */
-  withServices: (services: Services) => (event: HttpEvent, context: Context) => Promise<HttpResult>;
+  withServices: (services: Services) => LambdaHandler;
 };
 
 function corsFor(services: Services): RouteMiddleware[] {
@@ -65,12 +48,9 @@ function corsFor(services: Services): RouteMiddleware[] {
   ];
 }
 
-function build<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
-  spec: RouteSpec<B, Q>,
-  impl: RouteImplementation<Out<B>, Out<Q>>,
-  services: () => Services,
-) {
-  const stack = middy<HttpEvent, HttpResult, Error, RouteContext>({ timeoutEarlyInMillis: 0 })
+function build(route: Route, services: () => Services): LambdaHandler {
+  const spec = route.definition;
+  const stack = middy<HttpEvent, HttpResult, Error, HttpContext>({ timeoutEarlyInMillis: 0 })
     .use(requestContext(services))
     .use(accessLog())
     .use(corsFor(services()))
@@ -82,27 +62,23 @@ function build<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>
     .use(validateInput({ body: spec.body, query: spec.query }));
   if (spec.generation) stack.use(ciFake());
   return stack.handler(async (event, context) => {
-    const input: RouteInput<Out<B>, Out<Q>> = {
-      body: context.body as Out<B>,
-      query: context.query as Out<Q>,
+    const input = {
+      body: context.body,
+      query: context.query,
       pathParameters: eventPathParameters(event),
       headers: eventHeaders(event),
-      event,
-    };
-    return toHttpResult(await impl(input, context));
-  }) as unknown as (event: HttpEvent, context: Context) => Promise<HttpResult>;
+    } as RouteInput<RouteDefinition>;
+    const routeContext: RouteContext = { services: context.services, backend: context.backend, requestId: context.requestId };
+    return toHttpResult(await route.run(input, routeContext));
+  }) as unknown as LambdaHandler;
 }
 
-export function defineRoute<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-  spec: RouteSpec<B, Q>,
-  impl: RouteImplementation<Out<B>, Out<Q>>,
-): RouteHandler {
-  let built: ((event: HttpEvent, context: Context) => Promise<HttpResult>) | undefined;
+/** The Lambda handler of a route; the services are created on the first request (once per warm instance). */
+export function lambdaHandler(route: Route): RouteHandler {
+  let built: LambdaHandler | undefined;
   const handler = (event: HttpEvent, context: Context) => {
-    built ??= build(spec, impl, getServices);
+    built ??= build(route, getServices);
     return built(event, context);
   };
-  return Object.assign(handler, {
-    withServices: (services: Services) => build(spec, impl, () => services),
-  });
+  return Object.assign(handler, { withServices: (services: Services) => build(route, () => services) });
 }

@@ -3,8 +3,7 @@
  * a 422 stays a 422 with its field list, a typed API error keeps its status, anything else is an internal error.
  */
 import { z } from "zod";
-import { ModelLoadError } from "../../engine/model/model-load-error.ts";
-import { ApiError, RequestValidationError } from "../../a1111/errors.ts";
+import { ApiError, RequestValidationError, typedError } from "../../a1111/errors.ts";
 import { ValidationIssue } from "../../a1111/schemas/errors.ts";
 
 export const SerializedError = z.discriminatedUnion("type", [
@@ -15,9 +14,9 @@ export const SerializedError = z.discriminatedUnion("type", [
 export type SerializedError = z.output<typeof SerializedError>;
 
 export function serializeError(error: unknown): SerializedError {
-  if (error instanceof RequestValidationError) return { type: "validation", issues: error.issues };
-  if (error instanceof ApiError) return { type: "api", status: error.status, errorName: error.errorName, message: error.message };
-  if (error instanceof ModelLoadError) return { type: "api", status: 503, errorName: "ModelLoadError", message: error.message };
+  const typed = typedError(error);
+  if (typed instanceof RequestValidationError) return { type: "validation", issues: typed.issues };
+  if (typed instanceof ApiError) return { type: "api", status: typed.status, errorName: typed.errorName, message: typed.message };
   return { type: "internal", message: error instanceof Error ? error.message : String(error) };
 }
 

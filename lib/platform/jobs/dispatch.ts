@@ -40,7 +40,7 @@ export async function dispatchJob(id: string, services: Services): Promise<void>
     );
   } catch (error) {
     const detail = `could not start the job runner ${functionName}: ${(error as Error).message}`;
-    await services.jobs.update(id, (job) => finishJob(job, { status: "failed", error: { status: 503, detail } }, Date.now()));
+    await services.jobStore.update(id, (job) => finishJob(job, { status: "failed", error: { status: 503, detail } }, Date.now()));
     throw backendUnavailable(detail);
   }
 }

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { GenerationJob, ProgressUpdate } from "../../a1111/backend.ts";
 import { Img2ImgRequest, Txt2ImgRequest } from "../../a1111/schemas/generation.ts";
+import { ProgressCounters } from "../../a1111/progress.ts";
 import { JobError, JobStatus, JobTiming, JobType, JobWebhook } from "../../a1111/schemas/jobs.ts";
 import { Options } from "../../a1111/schemas/options.ts";
 
@@ -15,7 +16,7 @@ export const JobState = z.object({
   status: JobStatus,
   /** Set by DELETE or /sdapi/v1/interrupt; the runner stops at the next step it sees it. */
   cancelRequested: z.boolean(),
-  progress: z.object({ step: z.int(), total: z.int(), jobNo: z.int(), jobCount: z.int() }),
+  progress: ProgressCounters,
   timing: JobTiming,
   result: z
     .object({
@@ -25,6 +26,7 @@ export const JobState = z.object({
       images: z.array(z.string()),
       info: z.string(),
       parameters: z.record(z.string(), z.unknown()),
+      warnings: z.array(z.string()).optional(),
     })
     .nullable(),
   error: JobError.nullable(),
@@ -65,7 +67,7 @@ export function newJob(id: string, input: JobInput, now: number): JobState {
     type: input.job.type,
     status: "queued",
     cancelRequested: false,
-    progress: { step: 0, total: request.steps, jobNo: 0, jobCount: request.n_iter },
+    progress: { jobNo: 0, jobCount: request.n_iter, samplingStep: 0, samplingSteps: request.steps },
     timing: { createdAt: iso(now), startedAt: null, finishedAt: null, durationMs: null, updatedAt: iso(now) },
     result: null,
     error: null,
@@ -81,10 +83,7 @@ export function startJob(job: JobState, now: number): JobState {
 /** Progress of a running job; anything else is left as it is (a late write after the end changes nothing). */
 export function recordProgress(job: JobState, update: ProgressUpdate | null, now: number): JobState {
   if (job.status !== "running") return job;
-  const progress = update
-    ? { step: update.samplingStep, total: update.samplingSteps, jobNo: update.jobNo, jobCount: update.jobCount }
-    : job.progress;
-  return { ...job, progress, timing: { ...job.timing, updatedAt: iso(now) } };
+  return { ...job, progress: update ? { ...update } : job.progress, timing: { ...job.timing, updatedAt: iso(now) } };
 }
 
 export function finishJob(job: JobState, outcome: JobOutcome, now: number): JobState {

@@ -3,7 +3,7 @@
  * store and stop at a cancel request (monitor.ts), stores the images, records the final state, then calls the
  * webhook. A failed or cancelled job has no result, and images already stored for it are removed.
  */
-import { ApiError, RequestValidationError } from "../../a1111/errors.ts";
+import { errorAnswer } from "../../a1111/errors.ts";
 import { infoJsonString } from "../../a1111/generation/info.ts";
 import { echoParameters } from "../../a1111/generation/response.ts";
 import type { GenerationHooks, ProgressUpdate } from "../../a1111/backend.ts";
@@ -21,9 +21,9 @@ export interface RunJobOptions extends WatchOptions {
 
 /** The error a job reports: typed errors keep their status and text; anything else is an internal error. */
 function jobError(error: unknown, id: string): { status: number; detail: string } {
-  if (error instanceof RequestValidationError) return { status: 422, detail: error.message };
-  if (error instanceof ApiError) return { status: error.status, detail: error.message };
-  return { status: 500, detail: `internal error; the server log has the details under job id ${id}` };
+  const answer = errorAnswer(error, `job id ${id}`);
+  // A validation error's detail is its list of issues; the job reports them as one line.
+  return { status: answer.status, detail: typeof answer.body.detail === "string" ? answer.body.detail : (error as Error).message };
 }
 
 /** Generates and stores the images; returns how the job ended and the backend's last progress report. */
@@ -32,10 +32,10 @@ async function generateOutcome(
   options: RunJobOptions,
   started: JobState,
 ): Promise<{ outcome: JobOutcome; progress: ProgressUpdate | null }> {
-  const { jobs, storage, backend, logger } = services;
+  const { jobStore, storage, backend, logger } = services;
   const id = started.id;
-  const input = (await jobs.input(id))!;
-  const monitor = watchJob(jobs, started, options);
+  const input = (await jobStore.input(id))!;
+  const monitor = watchJob(jobStore, started, options);
   const pastDeadline = () => options.deadline !== undefined && Date.now() > options.deadline;
   const hooks: GenerationHooks = {
     jobId: id,
@@ -51,26 +51,30 @@ async function generateOutcome(
     await monitor.stop();
     // A cancel requested after the last poll counts too. An interrupted backend returns the images it has; a
     // cancelled job keeps none of them.
-    if (monitor.cancelled || (await jobs.cancelRequested(id))) return end({ status: "cancelled" });
+    if (monitor.cancelled || (await jobStore.cancelRequested(id))) return end({ status: "cancelled" });
     if (pastDeadline()) return end({ status: "failed", error: { status: 504, detail: "the job did not finish within the runner's time limit" } });
-    const image_keys = output.storedImageKeys ?? (storage ? await storeImages(storage, id, output.images) : []);
+    const image_keys = output.storedImageKeys ?? (storage ? await storeImages(storage, outputPrefix(id), output.images) : []);
     const images = storage ? [] : output.images.map((b) => b.toString("base64"));
-    const result = { image_keys, images, info: infoJsonString(output.info), parameters: echoParameters(input.job.request) };
+    const result = {
+      image_keys,
+      images,
+      info: infoJsonString(output.info),
+      parameters: echoParameters(input.job.request),
+      ...(output.warnings ? { warnings: output.warnings } : {}),
+    };
     return end({ status: "succeeded", result });
   } catch (error) {
     if (monitor.cancelled) return end({ status: "cancelled" });
-    if (!(error instanceof ApiError || error instanceof RequestValidationError)) {
-      logger.error("job failed", { jobId: id, type: started.type, error: error as Error });
-    }
+    if (!errorAnswer(error, `job id ${id}`).expected) logger.error("job failed", { jobId: id, type: started.type, error: error as Error });
     return end({ status: "failed", error: jobError(error, id) });
   }
 }
 
 /** Runs the job `id` if it is still queued; returns its final state (or its state as found, or null if unknown). */
 export async function runJob(id: string, services: Services, options: RunJobOptions = {}): Promise<JobState | null> {
-  const { jobs, storage, logger } = services;
+  const { jobStore, storage, images, logger } = services;
   let mine = false;
-  const started = await jobs.update(id, (job) => {
+  const started = await jobStore.update(id, (job) => {
     mine = job.status === "queued";
     return startJob(job, Date.now());
   });
@@ -80,16 +84,16 @@ export async function runJob(id: string, services: Services, options: RunJobOpti
   if (!started || !mine) return started;
   const { outcome, progress } = await generateOutcome(services, options, started);
   const now = Date.now();
-  let final = (await jobs.update(id, (job) => finishJob(recordProgress(job, progress, now), outcome, now)))!;
+  let final = (await jobStore.update(id, (job) => finishJob(recordProgress(job, progress, now), outcome, now)))!;
   if (final.status !== "succeeded" && storage) {
     const leftovers = await storage.list(outputPrefix(id));
     await Promise.all(leftovers.map((key) => storage.delete(key)));
   }
   if (final.webhook) {
-    const delivery = await deliverWebhook(final.webhook.url, await jobView(final, storage));
+    const delivery = await deliverWebhook(final.webhook.url, await jobView(final, images));
     if (!delivery.ok) logger.warn("webhook not delivered", { jobId: id, error: delivery.error });
     const webhook = { ...final.webhook, deliveredAt: delivery.ok ? new Date().toISOString() : null, error: delivery.ok ? null : delivery.error };
-    final = (await jobs.update(id, (job) => ({ ...job, webhook })))!;
+    final = (await jobStore.update(id, (job) => ({ ...job, webhook })))!;
   }
   return final;
 }

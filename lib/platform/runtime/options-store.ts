@@ -1,13 +1,9 @@
 /**
- * Settings as `/sdapi/v1/options` shows and changes them. A1111 keeps them in config.json; Serena keeps them
- * per process (local server, one warm function) behind this interface, so a shared store can replace it.
+ * Settings kept in this process's memory (the local server, one warm function without a bucket). With a bucket they
+ * live in it instead (storage/s3-options-store.ts), so every instance shares them.
  */
-import { Options, type OptionKey } from "../../a1111/schemas/options.ts";
-
-export interface OptionsStore {
-  get(): Promise<Options>;
-  update(patch: Partial<Options>): Promise<Options>;
-}
+import type { OptionsStore } from "../../a1111/routes/context.ts";
+import { Options } from "../../a1111/schemas/options.ts";
 
 export function createMemoryOptionsStore(initial: Partial<Options> = {}): OptionsStore {
   let current: Options = { ...Options.parse({}), ...initial };
@@ -20,9 +16,4 @@ export function createMemoryOptionsStore(initial: Partial<Options> = {}): Option
       return current;
     },
   };
-}
-
-/** Options with a request's `override_settings` applied (already validated), for one generation. */
-export function withOverrides(options: Options, overrides: Partial<Record<OptionKey, unknown>>): Options {
-  return { ...options, ...overrides } as Options;
 }

@@ -1,112 +1,91 @@
 /**
- * A1111's shared `state` as `/sdapi/v1/progress` reports it (a1111-api.md §9.7), plus the interrupt and skip flags
- * the generation loop polls between steps. One tracker per process: the local server runs one generation at a
- * time, as A1111's queue lock does.
+ * A1111's shared `state` for `/sdapi/v1/progress`, `/interrupt` and `/skip`, across the generations of this process
+ * and the async jobs of every instance. Generations this process serves are tracked in arrival order; the running one
+ * is the one whose backend has started it (it may wait behind another in the backend's queue, as A1111's queue lock
+ * makes requests wait), and interrupt and skip address it — never a request still waiting. With nothing running
+ * here, the newest running async job in the job store stands in, so a client polling progress beside a job sees it
+ * from any instance, and an interrupt cancels it.
  */
-import type { GenerationHooks, ProgressUpdate } from "../../a1111/backend.ts";
-import type { ProgressResponse } from "../../a1111/schemas/system.ts";
+import type { ProgressPort } from "../../a1111/routes/context.ts";
+import type { GenerationHooks, ProgressUpdate } from "../../a1111/generation/job.ts";
+import { progressResponse, type RunningGeneration } from "../../a1111/progress.ts";
+import type { JobStore } from "../jobs/job-store.ts";
+import { newestRunningJob, runningJobGeneration } from "../jobs/running.ts";
 
-interface Running {
-  job: string;
-  timestamp: string;
-  startedAt: number;
+interface Tracked {
+  readonly job: RunningGeneration["job"];
+  /** Epoch ms when the backend started it; null while it waits. */
+  startedAt: number | null;
   update: ProgressUpdate;
   interrupted: boolean;
   skipped: boolean;
 }
 
-export interface ProgressTracker {
-  /** Starts tracking a generation; returns the hooks to hand to the backend and a function to call when it ends. */
-  begin(job: "scripts_txt2img" | "scripts_img2img", jobCount: number, steps: number): { hooks: GenerationHooks; end: () => void };
-  snapshot(): ProgressResponse;
-  /** Whether a generation is running in this process. */
+export interface ProgressTracker extends ProgressPort {
+  /** Whether a generation of this process is running (not merely waiting). */
   active(): boolean;
-  interrupt(): void;
-  skip(): void;
 }
 
-const IDLE_STATE = {
-  skipped: false,
-  interrupted: false,
-  stopping_generation: false,
-  job: "",
-  job_count: 0,
-  job_timestamp: "0",
-  job_no: 0,
-  sampling_step: 0,
-  sampling_steps: 0,
-};
+export function createProgressTracker(jobStore: Pick<JobStore, "running" | "update" | "requestCancel"> | null, now: () => number = Date.now): ProgressTracker {
+  const tracked: Tracked[] = [];
+  const running = () => tracked.find((t) => t.startedAt !== null) ?? null;
 
-export function progressFraction(u: ProgressUpdate): number {
-  if (u.jobCount === 0) return 0;
-  const step = u.samplingSteps > 0 ? u.samplingStep / (u.samplingSteps * u.jobCount) : 0;
-  return Math.min(1, 0.01 + u.jobNo / u.jobCount + step);
-}
-
-export function createProgressTracker(now: () => number = Date.now): ProgressTracker {
-  let running: Running | null = null;
   return {
     begin(job, jobCount, steps) {
-      const startedAt = now();
-      const mine: Running = {
+      const mine: Tracked = {
         job,
-        timestamp: new Date(startedAt).toISOString().replace(/[-:T]/g, "").slice(0, 14),
-        startedAt,
+        startedAt: null,
         update: { jobNo: 0, jobCount, samplingStep: 0, samplingSteps: steps },
         interrupted: false,
         skipped: false,
       };
-      running = mine;
-      return {
-        hooks: {
-          onProgress: (update) => {
-            mine.update = update;
-          },
-          control: () => {
-            if (mine.interrupted) return "interrupt";
-            if (mine.skipped) {
-              mine.skipped = false;
-              return "skip";
-            }
-            return null;
-          },
+      tracked.push(mine);
+      const hooks: GenerationHooks = {
+        onStart: () => {
+          mine.startedAt ??= now();
         },
+        onProgress: (update) => {
+          mine.startedAt ??= now();
+          mine.update = update;
+        },
+        control: () => {
+          if (mine.interrupted) return "interrupt";
+          if (mine.skipped) {
+            mine.skipped = false;
+            return "skip";
+          }
+          return null;
+        },
+      };
+      return {
+        hooks,
         end: () => {
-          if (running === mine) running = null;
+          const at = tracked.indexOf(mine);
+          if (at >= 0) tracked.splice(at, 1);
         },
       };
     },
-    snapshot() {
-      if (!running) return { progress: 0, eta_relative: 0, state: IDLE_STATE, current_image: null, textinfo: null };
-      const u = running.update;
-      const progress = progressFraction(u);
-      const elapsed = (now() - running.startedAt) / 1000;
-      return {
-        progress,
-        eta_relative: progress > 0 ? elapsed / progress - elapsed : 0,
-        state: {
-          skipped: running.skipped,
-          interrupted: running.interrupted,
-          stopping_generation: false,
-          job: running.job,
-          job_count: u.jobCount,
-          job_timestamp: running.timestamp,
-          job_no: u.jobNo,
-          sampling_step: u.samplingStep,
-          sampling_steps: u.samplingSteps,
-        },
-        current_image: null,
-        textinfo: null,
-      };
+    async snapshot() {
+      const mine = running();
+      if (mine) return progressResponse({ ...mine, startedAt: mine.startedAt! }, now());
+      const job = jobStore ? await newestRunningJob(jobStore) : null;
+      return progressResponse(job ? runningJobGeneration(job) : null, now());
     },
-    active() {
-      return running !== null;
+    async interrupt() {
+      const mine = running();
+      if (mine) {
+        mine.interrupted = true;
+        return;
+      }
+      const job = jobStore ? await newestRunningJob(jobStore) : null;
+      if (!job || !jobStore) return;
+      await jobStore.requestCancel(job.id);
+      await jobStore.update(job.id, (j) => ({ ...j, cancelRequested: true }));
     },
-    interrupt() {
-      if (running) running.interrupted = true;
+    async skip() {
+      const mine = running();
+      if (mine) mine.skipped = true;
     },
-    skip() {
-      if (running) running.skipped = true;
-    },
+    active: () => running() !== null,
   };
 }

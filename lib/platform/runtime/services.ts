@@ -16,19 +16,24 @@ import type { ObjectStorage } from "../storage/object-storage.ts";
 import { createS3OptionsStore } from "../storage/s3-options-store.ts";
 import { createStorage } from "../storage/s3-storage.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { createMemoryOptionsStore, type OptionsStore } from "./options-store.ts";
+import { createMemoryOptionsStore } from "./options-store.ts";
 import { createProgressTracker, type ProgressTracker } from "./progress.ts";
+import type { RouteServices } from "../../a1111/routes/context.ts";
+import { createJobsService } from "../jobs/service.ts";
+import { createImageStore } from "../storage/outputs.ts";
 
-export interface Services {
-  config: Config;
-  logger: Logger;
-  backend: InferenceBackend;
-  options: OptionsStore;
-  progress: ProgressTracker;
+/** The platform's services: the ports the A1111 routes use, plus what the platform itself runs on. */
+export interface Services extends RouteServices {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly backend: InferenceBackend;
+  readonly progress: ProgressTracker;
   /** The configured bucket; null without SERENA_BUCKET. */
-  storage: ObjectStorage | null;
-  jobs: JobStore;
+  readonly storage: ObjectStorage | null;
+  readonly jobStore: JobStore;
 }
+
+export type ServiceOverrides = Partial<Pick<Services, "logger" | "backend" | "options" | "storage" | "jobStore">>;
 
 export function createBackend(config: Config): InferenceBackend {
   switch (config.backend) {
@@ -43,17 +48,30 @@ export function createBackend(config: Config): InferenceBackend {
   }
 }
 
-export function createServices(config: Config, overrides: Partial<Services> = {}): Services {
+export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
   const storage = overrides.storage !== undefined ? overrides.storage : createStorage(config.storage);
-  return {
+  const jobStore = overrides.jobStore ?? (storage ? createS3JobStore(storage) : createMemoryJobStore());
+  const backend = overrides.backend ?? createBackend(config);
+  const services: Services = {
     config,
     logger: overrides.logger ?? createLogger(config),
-    backend: overrides.backend ?? createBackend(config),
+    backend,
     options: overrides.options ?? (storage ? createS3OptionsStore(storage) : createMemoryOptionsStore()),
-    progress: overrides.progress ?? createProgressTracker(),
+    progress: createProgressTracker(jobStore),
     storage,
-    jobs: overrides.jobs ?? (storage ? createS3JobStore(storage) : createMemoryJobStore()),
+    images: storage ? createImageStore(storage) : null,
+    jobStore,
+    jobs: createJobsService(() => services),
+    server: {
+      maxResponseBytes: config.maxResponseBytes,
+      apiAuth: config.apiAuth !== null,
+      host: config.host,
+      port: config.port,
+      corsAllowOrigins: config.corsAllowOrigins,
+      backendName: backend.name,
+    },
   };
+  return services;
 }
 
 let services: Services | undefined;

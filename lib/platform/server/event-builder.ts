@@ -16,6 +16,8 @@ export interface RequestParts {
   sourceIp?: string;
   pathParameters?: Record<string, string>;
   routeKey?: string;
+  /** API Gateway's request id; a fresh one when absent. */
+  requestId?: string;
 }
 
 const TEXTUAL = /^(text\/|application\/(json|.*\+json|x-www-form-urlencoded|xml))/i;
@@ -58,7 +60,7 @@ export function buildEventV2(parts: RequestParts): APIGatewayProxyEventV2 {
         sourceIp: parts.sourceIp ?? "127.0.0.1",
         userAgent: headers["user-agent"] ?? "",
       },
-      requestId: randomUUID(),
+      requestId: parts.requestId ?? randomUUID(),
       routeKey: parts.routeKey ?? `${method} ${rawPath}`,
       stage: "$default",
       time: now.toUTCString(),

@@ -5,7 +5,9 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { Context } from "aws-lambda";
+import { payloadTooLarge } from "../../a1111/errors.ts";
 import type { HttpEvent, HttpResult } from "../http/event.ts";
+import { errorToResult } from "../http/middlewares/error-response.ts";
 import type { Services } from "../runtime/services.ts";
 import { buildEventV2 } from "./event-builder.ts";
 import { findRoute, loadHandler } from "./router.ts";
@@ -62,6 +64,7 @@ export function createServer(services: Services): http.Server {
   const { config } = services;
   const bound = new Map<string, (event: HttpEvent, context: Context) => Promise<HttpResult>>();
   return http.createServer(async (req, res) => {
+    const requestId = randomUUID();
     try {
       const url = req.url ?? "/";
       const path = url.split("?", 1)[0]!;
@@ -75,29 +78,23 @@ export function createServer(services: Services): http.Server {
         return send(res, jsonResult(notFound ? 404 : 405, { detail: notFound ? "Not Found" : "Method Not Allowed" }));
       }
       const body = await readBody(req, config.maxBodyBytes);
-      if (!Buffer.isBuffer(body)) {
-        return send(res, jsonResult(413, {
-          error: "HTTPException",
-          detail: `Request body is ${body.tooLarge} bytes; the limit is ${config.maxBodyBytes} bytes`,
-          body: "",
-          errors: "",
-        }));
-      }
+      if (!Buffer.isBuffer(body)) return send(res, errorToResult(payloadTooLarge(body.tooLarge, config.maxBodyBytes), requestId));
       const event = buildEventV2({
         method,
         url,
         headers: req.headers,
         body,
         sourceIp: req.socket.remoteAddress,
+        requestId,
         pathParameters: match.pathParameters,
         routeKey: `${match.route.method} ${match.route.path}`,
       });
       let handler = bound.get(match.route.file);
       if (!handler) bound.set(match.route.file, (handler = (await loadHandler(match.route)).withServices(services)));
-      send(res, await handler(event, lambdaContext(event.requestContext.requestId ?? randomUUID())));
+      send(res, await handler(event, lambdaContext(requestId)));
     } catch (error) {
-      console.error(JSON.stringify({ level: "ERROR", message: "local server failure", error: String(error) }));
-      if (!res.headersSent) send(res, jsonResult(500, { error: "InternalServerError", detail: "local server failure", body: "", errors: "" }));
+      services.logger.error("local server failure", { requestId, error: error as Error });
+      if (!res.headersSent) send(res, errorToResult(error, requestId));
     }
   });
 }

@@ -1,8 +1,10 @@
 /**
- * Generated images kept in the bucket: `outputs/<id>/<n>.<ext>`, n counting from 0 in the order of the response's
+ * Generated images kept in the bucket: `<prefix><n>.<ext>`, n counting from 0 in the order of the response's
  * images, the extension from the file's own signature (samples_format may make them JPEG or WebP). Clients get
- * presigned GET URLs, valid for SERENA_PRESIGN_EXPIRES seconds.
+ * presigned GET URLs, valid for SERENA_PRESIGN_EXPIRES seconds. The API, the job runner and remote workers all
+ * store images through `storeImages`.
  */
+import type { ImageStore } from "../../a1111/routes/context.ts";
 import { mapConcurrent } from "./concurrency.ts";
 import type { ObjectStorage } from "./object-storage.ts";
 
@@ -17,13 +19,14 @@ export function imageFileType(file: Buffer): { ext: string; contentType: string 
   return found ? { ext: found.ext, contentType: found.contentType } : { ext: "bin", contentType: "application/octet-stream" };
 }
 
+/** Where one generation's images go: `outputs/<id>/`. */
 export const outputPrefix = (id: string) => `outputs/${id}/`;
 
-/** Stores the images of one generation; returns their keys in the same order. */
-export function storeImages(storage: ObjectStorage, id: string, images: readonly Buffer[]): Promise<string[]> {
+/** Stores images under `prefix`; returns their keys in the same order. */
+export function storeImages(storage: ObjectStorage, prefix: string, images: readonly Buffer[]): Promise<string[]> {
   return mapConcurrent(images, 8, async (image, n) => {
     const { ext, contentType } = imageFileType(image);
-    const key = `${outputPrefix(id)}${n}.${ext}`;
+    const key = `${prefix}${n}.${ext}`;
     await storage.put(key, image, contentType);
     return key;
   });
@@ -31,4 +34,12 @@ export function storeImages(storage: ObjectStorage, id: string, images: readonly
 
 export function presignImages(storage: ObjectStorage, keys: readonly string[]): Promise<string[]> {
   return Promise.all(keys.map((key) => storage.presignGet(key)));
+}
+
+/** The bucket as the A1111 routes see it. */
+export function createImageStore(storage: ObjectStorage): ImageStore {
+  return {
+    store: (id, images) => storeImages(storage, outputPrefix(id), images),
+    presign: (keys) => presignImages(storage, keys),
+  };
 }

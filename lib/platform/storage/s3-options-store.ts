@@ -4,7 +4,7 @@
  * Concurrent updates merge with what is stored at the time, key by key; the last writer of a key wins. Stored keys
  * that no longer exist or no longer validate (an older deployment wrote them) are ignored.
  */
-import type { OptionsStore } from "../runtime/options-store.ts";
+import type { OptionsStore } from "../../a1111/routes/context.ts";
 import { isOptionKey, Options, parseOption } from "../../a1111/schemas/options.ts";
 import type { ObjectStorage } from "./object-storage.ts";
 

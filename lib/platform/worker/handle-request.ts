@@ -7,7 +7,7 @@
 import type { z } from "zod";
 import { RequestValidationError } from "../../a1111/errors.ts";
 import { echoParameters } from "../../a1111/generation/response.ts";
-import { toValidationIssues, validate } from "../http/validation.ts";
+import { toValidationIssues, validate } from "../../a1111/validation.ts";
 import type { GenerationHooks, GenerationJob, InferenceBackend, ProgressUpdate } from "../../a1111/backend.ts";
 import { serializeError } from "../inference/errors.ts";
 import { WorkerRequest, type WorkerResponse } from "../inference/job-protocol.ts";
@@ -60,7 +60,7 @@ export async function handleWorkerRequest(request: unknown, deps: WorkerDeps): P
     const output = await deps.backend
       .generate(job, jobHooks(parsed.jobId, deps))
       .finally(() => (parsed.jobId === undefined ? undefined : deps.release?.(parsed.jobId)));
-    const images = await resultImages(output.images, parsed.output, job.options.samples_format, deps.storage);
+    const images = await resultImages(output.images, parsed.output, deps.storage);
     return { ok: true, images, info: output.info, parameters: echoParameters(job.request), ...(output.warnings ? { warnings: output.warnings } : {}) };
   } catch (error) {
     return { ok: false, error: serializeError(error) };

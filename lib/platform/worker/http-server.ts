@@ -6,8 +6,8 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
-import { ApiError, notFound, payloadTooLarge, RequestValidationError, unauthorized } from "../../a1111/errors.ts";
-import { serializeError, type SerializedError } from "../inference/errors.ts";
+import { ApiError, errorAnswer, notFound, payloadTooLarge, RequestValidationError, unauthorized } from "../../a1111/errors.ts";
+import { deserializeError, serializeError } from "../inference/errors.ts";
 import type { WorkerResponse } from "../inference/job-protocol.ts";
 import type { Logger } from "../runtime/logger.ts";
 import { handleWorkerRequest, type WorkerDeps } from "./handle-request.ts";
@@ -19,12 +19,8 @@ export interface WorkerServerOptions {
   logger: Logger;
 }
 
-function errorStatus(error: SerializedError): number {
-  if (error.type === "validation") return 422;
-  return error.type === "api" ? error.status : 500;
-}
-
-const responseStatus = (response: WorkerResponse) => (response.ok ? 200 : errorStatus(response.error));
+/** The HTTP status of an answer: 200, or the status `errorAnswer` gives its error (the API tier's own mapping). */
+const responseStatus = (response: WorkerResponse) => (response.ok ? 200 : errorAnswer(deserializeError(response.error), "the worker's log").status);
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = JSON.stringify(body);

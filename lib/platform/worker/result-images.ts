@@ -1,20 +1,13 @@
 /**
  * How a worker returns the images it made: inline as base64 while they fit the caller's limit, otherwise (or when
  * the caller asks to keep them, A1111's `save_images`) written to the bucket and returned as keys. The limit exists
- * because a Lambda answers at most 6 MB and base64 adds a third (serverless-notes §4).
+ * because a Lambda answers at most 6 MB and base64 adds a third (docs/deploying.md).
  */
 import type { z } from "zod";
 import { ApiError, backendUnavailable } from "../../a1111/errors.ts";
 import type { OutputPolicy, ResultImage } from "../inference/job-protocol.ts";
-import type { Options } from "../../a1111/schemas/options.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
-
-const CONTENT_TYPES: Record<Options["samples_format"], { extension: string; contentType: string }> = {
-  png: { extension: "png", contentType: "image/png" },
-  jpg: { extension: "jpg", contentType: "image/jpeg" },
-  jpeg: { extension: "jpg", contentType: "image/jpeg" },
-  webp: { extension: "webp", contentType: "image/webp" },
-};
+import { storeImages } from "../storage/outputs.ts";
 
 const inline = (image: Buffer): ResultImage => ({ base64: image.toString("base64") });
 
@@ -25,7 +18,6 @@ export const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 export async function resultImages(
   images: Buffer[],
   policy: z.output<typeof OutputPolicy> | undefined,
-  format: Options["samples_format"],
   storage: ObjectStorage | null,
 ): Promise<ResultImage[]> {
   if (!policy) return images.map(inline);
@@ -40,8 +32,5 @@ export async function resultImages(
       `The images are ${inlineBytes} bytes as base64, over the ${policy.inlineLimitBytes}-byte response limit, and the inference worker has no bucket to store them in (SERENA_BUCKET)`,
     );
   }
-  const { extension, contentType } = CONTENT_TYPES[format];
-  const keys = images.map((_, i) => `${policy.prefix}${i}.${extension}`);
-  await Promise.all(images.map((image, i) => storage.put(keys[i]!, image, contentType)));
-  return keys.map((key) => ({ key }));
+  return (await storeImages(storage, policy.prefix, images)).map((key) => ({ key }));
 }

@@ -5,14 +5,13 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import { ApiError, conflict, gatewayTimeout, notFound } from "../../../lib/a1111/errors.ts";
-import { defineRoute } from "../../../lib/platform/http/route.ts";
 import { HTTPErrorBody } from "../../../lib/a1111/schemas/errors.ts";
-import { expectCleanError, toReply } from "../../fixtures/api.ts";
+import { expectCleanError, testRoute, toReply } from "../../fixtures/api.ts";
 import { buildEventV1, buildEventV2, lambdaContext } from "../../fixtures/events.ts";
 import { testServices } from "../../fixtures/services.ts";
 
 function failingRoute(error: unknown) {
-  return defineRoute({ summary: "fails" }, async () => {
+  return testRoute({ summary: "fails" }, async () => {
     throw error;
   });
 }
@@ -84,7 +83,7 @@ describe("typed errors", () => {
 
 describe("request ids and timing", () => {
   it("use API Gateway's request id (v1 and v2) and add X-Process-Time", async () => {
-    const route = defineRoute({ summary: "ok" }, async () => ({ ok: true }));
+    const route = testRoute({ summary: "ok" }, async () => ({ ok: true }));
     for (const event of [buildEventV2({ method: "GET", url: "/ok" }), buildEventV1({ method: "GET", url: "/ok" })]) {
       const reply = toReply(await route.withServices(testServices())(event, lambdaContext()));
       expect(reply.headers["x-request-id"]).toBe(event.requestContext.requestId);
@@ -93,7 +92,7 @@ describe("request ids and timing", () => {
   });
 
   it("fall back to the Lambda request id when the event has none", async () => {
-    const route = defineRoute({ summary: "ok" }, async () => null);
+    const route = testRoute({ summary: "ok" }, async () => null);
     const event = buildEventV2({ method: "GET", url: "/ok" });
     const context = lambdaContext();
     (event.requestContext as { requestId?: string }).requestId = undefined;
@@ -103,7 +102,7 @@ describe("request ids and timing", () => {
   it("log one info line per request with method, path, status and backend", async () => {
     const services = testServices();
     const info = vi.spyOn(services.logger, "info");
-    const route = defineRoute({ summary: "ok" }, async () => null);
+    const route = testRoute({ summary: "ok" }, async () => null);
     await route.withServices(services)(buildEventV1({ method: "GET", url: "/ok?x=1" }), lambdaContext());
     expect(info).toHaveBeenCalledWith("request", expect.objectContaining({ method: "GET", path: "/ok", status: 200, backend: "none" }));
   });

@@ -8,7 +8,7 @@ import { eventMethod, eventPath } from "../event.ts";
 function finish(request: RouteRequest) {
   const ctx = request.context;
   const response = request.response;
-  if (!response || !ctx.services) return;
+  if (!response || !ctx.platform) return;
   const seconds = (performance.now() - ctx.startedAt) / 1000;
   response.headers["x-process-time"] = seconds.toFixed(4);
   response.headers["x-request-id"] = ctx.requestId;
@@ -20,8 +20,8 @@ function finish(request: RouteRequest) {
     durationMs: Math.round(seconds * 1000),
     backend: ctx.backend?.name,
   };
-  if (response.statusCode >= 500) ctx.services.logger.error("request failed", { ...entry, error: request.error?.message });
-  else ctx.services.logger.info("request", entry);
+  if (response.statusCode >= 500) ctx.platform.logger.error("request failed", { ...entry, error: request.error?.message });
+  else ctx.platform.logger.info("request", entry);
 }
 
 export function accessLog(): RouteMiddleware {

@@ -24,7 +24,7 @@ export function parseBasicCredentials(header: string | undefined): { user: strin
 export function basicAuth(): RouteMiddleware {
   return {
     before(request) {
-      const users = request.context.services.config.apiAuth;
+      const users = request.context.platform.config.apiAuth;
       if (!users) return;
       const credentials = parseBasicCredentials(eventHeaders(request.event)["authorization"]);
       if (credentials === "missing") throw unauthorized("Not authenticated");

@@ -29,7 +29,7 @@ export function jsonBody(options: { parse: boolean }): RouteMiddleware {
   return {
     before(request) {
       const { event, context } = request;
-      const limit = context.services.config.maxBodyBytes;
+      const limit = context.platform.config.maxBodyBytes;
       const size = eventBodySize(event);
       if (size > limit) throw payloadTooLarge(size, limit);
       if (!options.parse) return;

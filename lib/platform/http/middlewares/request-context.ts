@@ -9,6 +9,7 @@ export function requestContext(getServices: () => Services): RouteMiddleware {
     before(request) {
       const services = getServices();
       const ctx = request.context;
+      ctx.platform = services;
       ctx.services = services;
       ctx.backend = services.backend;
       ctx.startedAt = performance.now();

@@ -2,7 +2,7 @@
 import type { z } from "zod";
 import type { RouteMiddleware } from "../context.ts";
 import { eventQuery } from "../event.ts";
-import { validate } from "../validation.ts";
+import { validate } from "../../../a1111/validation.ts";
 
 export function validateInput(schemas: { body?: z.ZodType; query?: z.ZodType }): RouteMiddleware {
   return {
