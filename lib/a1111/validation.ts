@@ -1,11 +1,11 @@
 /**
  * Validation with the shared zod schemas, reported as FastAPI/pydantic v1 does: 422 with one
- * `{loc, msg, type}` entry per problem, `loc` starting with "body" or "query" (a1111-api.md §3.1).
+ * `{loc, msg, type}` entry per problem, `loc` starting with "body" or "query" (docs/a1111-semantics.md).
  */
 import type { z } from "zod";
-import { RequestValidationError } from "../../a1111/errors.ts";
-import { MSG } from "../../a1111/schemas/fields.ts";
-import type { ValidationIssue } from "../../a1111/schemas/errors.ts";
+import { RequestValidationError } from "./errors.ts";
+import { MSG } from "./schemas/fields.ts";
+import type { ValidationIssue } from "./schemas/errors.ts";
 
 const TYPE_BY_MESSAGE: Record<string, string> = {
   [MSG.integer]: "type_error.integer",

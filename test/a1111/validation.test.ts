@@ -1,9 +1,9 @@
 /** zod issues reported as pydantic v1 / FastAPI reports them (a1111-api.md §3.1): `{loc, msg, type[, ctx]}`. */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { RequestValidationError } from "../../../lib/a1111/errors.ts";
-import { validate } from "../../../lib/platform/http/validation.ts";
-import { boolField, floatField, intField, optionalInt, requiredStr, strField, strList } from "../../../lib/a1111/schemas/fields.ts";
+import { RequestValidationError } from "../../lib/a1111/errors.ts";
+import { validate } from "../../lib/a1111/validation.ts";
+import { boolField, floatField, intField, optionalInt, requiredStr, strField, strList } from "../../lib/a1111/schemas/fields.ts";
 
 function issuesOf(schema: z.ZodType, value: unknown, where: "body" | "query" = "body") {
   try {

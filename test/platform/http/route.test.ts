@@ -1,9 +1,9 @@
-/** defineRoute: one middy stack for every function, bound to the process's services or to explicit ones. */
+/** lambdaHandler: one middy stack for every function, bound to the process's services or to explicit ones. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { defineRoute } from "../../../lib/platform/http/route.ts";
-import { jsonResponse, rawResponse, toHttpResult } from "../../../lib/platform/http/response.ts";
-import { toReply } from "../../fixtures/api.ts";
+import { jsonResult, routeResult } from "../../../lib/a1111/routes/route.ts";
+import { toHttpResult } from "../../../lib/platform/http/response.ts";
+import { testRoute, toReply } from "../../fixtures/api.ts";
 import { buildEventV1, buildEventV2, lambdaContext } from "../../fixtures/events.ts";
 import { testServices } from "../../fixtures/services.ts";
 
@@ -12,7 +12,7 @@ afterEach(() => {
 });
 
 describe("a route's input", () => {
-  const echo = defineRoute(
+  const echo = testRoute(
     { summary: "echo", body: z.object({ n: z.number() }), query: z.object({ q: z.string().default("none") }) },
     async (input) => ({ body: input.body, query: input.query, path: input.pathParameters, agent: input.headers["user-agent"] }),
   );
@@ -31,7 +31,7 @@ describe("a route's input", () => {
   });
 
   it("reports query errors under 'query'", async () => {
-    const strict = defineRoute({ summary: "q", query: z.object({ n: z.coerce.number().int() }) }, async () => null);
+    const strict = testRoute({ summary: "q", query: z.object({ n: z.coerce.number().int() }) }, async () => null);
     const reply = toReply(await strict.withServices(testServices())(buildEventV2({ method: "GET", url: "/q?n=x" }), lambdaContext()));
     expect(reply.status).toBe(422);
     expect(reply.json().detail[0].loc).toEqual(["query", "n"]);
@@ -41,7 +41,7 @@ describe("a route's input", () => {
 describe("the handler Lambda calls", () => {
   it("uses the process's services, configured from the environment on first use", async () => {
     vi.stubEnv("SERENA_API_AUTH", "env:user");
-    const route = defineRoute({ summary: "ping" }, async () => ({}));
+    const route = testRoute({ summary: "ping" }, async () => ({}));
     const reply = toReply(await route(buildEventV2({ method: "GET", url: "/ping" }), lambdaContext()));
     expect(reply.status).toBe(401);
   });
@@ -54,12 +54,12 @@ describe("responses", () => {
   });
 
   it("raw responses keep their status, headers and body", () => {
-    expect(toHttpResult(rawResponse(202, "queued", { "content-type": "text/plain" }))).toEqual({
+    expect(toHttpResult(routeResult(202, "queued", { "content-type": "text/plain" }))).toEqual({
       statusCode: 202,
       headers: { "content-type": "text/plain" },
       body: "queued",
     });
-    expect(toHttpResult(jsonResponse(201, { id: "x" }, { location: "/jobs/x" }))).toEqual({
+    expect(toHttpResult(jsonResult(201, { id: "x" }, { location: "/jobs/x" }))).toEqual({
       statusCode: 201,
       headers: { "content-type": "application/json", location: "/jobs/x" },
       body: '{"id":"x"}',

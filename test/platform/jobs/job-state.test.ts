@@ -34,7 +34,7 @@ describe("a new job", () => {
       type: "txt2img",
       status: "queued",
       cancelRequested: false,
-      progress: { step: 0, total: 12, jobNo: 0, jobCount: 3 },
+      progress: { samplingStep: 0, samplingSteps: 12, jobNo: 0, jobCount: 3 },
       timing: { createdAt: "2026-01-01T00:00:00.000Z", startedAt: null, finishedAt: null, durationMs: null, updatedAt: "2026-01-01T00:00:00.000Z" },
       result: null,
       error: null,
@@ -48,7 +48,7 @@ describe("transitions", () => {
     const running = startJob(queued(), T0 + 1000);
     expect(running.status).toBe("running");
     const progressed = recordProgress(running, update, T0 + 2000);
-    expect(progressed.progress).toEqual({ step: 4, total: 12, jobNo: 1, jobCount: 3 });
+    expect(progressed.progress).toEqual({ samplingStep: 4, samplingSteps: 12, jobNo: 1, jobCount: 3 });
     expect(progressed.timing.updatedAt).toBe("2026-01-01T00:00:02.000Z");
     const done = finishJob(progressed, { status: "failed", error: { status: 500, detail: "x" } }, T0 + 4500);
     expect(done).toMatchObject({ status: "failed", result: null, error: { status: 500, detail: "x" } });

@@ -42,8 +42,8 @@ describe.each(stores)("the job store %s", (_name, makeStore) => {
   it("hands out copies: changing a returned job changes nothing stored", async () => {
     const id = await create();
     const job = (await store.get(id))!;
-    job.progress.step = 99;
-    expect((await store.get(id))!.progress.step).toBe(0);
+    job.progress.samplingStep = 99;
+    expect((await store.get(id))!.progress.samplingStep).toBe(0);
   });
 
   it("keeps a cancel request through later writes that do not carry it", async () => {
@@ -53,7 +53,7 @@ describe.each(stores)("the job store %s", (_name, makeStore) => {
     await store.requestCancel(id);
     expect(await store.cancelRequested(id)).toBe(true);
     const after = await store.update(id, (j) => ({ ...recordProgress(j, { jobNo: 0, jobCount: 1, samplingStep: 3, samplingSteps: 9 }, T0 + 1), cancelRequested: false }));
-    expect(after).toMatchObject({ cancelRequested: true, progress: { step: 3 } });
+    expect(after).toMatchObject({ cancelRequested: true, progress: { samplingStep: 3 } });
   });
 
   it("lists running jobs, the most recently started first, and forgets them when they end", async () => {

@@ -62,7 +62,7 @@ describe("a txt2img job from submit to result", () => {
 
   it("reports the last progress, whole; and start, finish and duration", () => {
     // steps per batch, 2 batches (n_iter); the last report is batch 1 (0-based) at its last step.
-    expect(job.progress).toEqual({ step: 6, total: 6, jobNo: 1, jobCount: 2, fraction: 1 });
+    expect(job.progress).toEqual({ jobNo: 1, jobCount: 2, samplingStep: 6, samplingSteps: 6, fraction: 1 });
     const { createdAt, startedAt, finishedAt, durationMs } = job.timing;
     expect(Date.parse(startedAt!)).toBeGreaterThanOrEqual(Date.parse(createdAt));
     expect(durationMs).toBe(Date.parse(finishedAt!) - Date.parse(startedAt!));

@@ -36,8 +36,8 @@ describe("a job on a remote worker", () => {
     const reply = await api.post(JOBS, { type: "txt2img", request: long });
     expect(reply.status, reply.text.slice(0, 300)).toBe(202);
     const { id } = JobCreated.parse(reply.json());
-    const running = await pollJob(api, id, (j) => j.status === "running" && j.progress.step > 0);
-    expect(running.progress).toMatchObject({ total: 150, jobCount: 32 });
+    const running = await pollJob(api, id, (j) => j.status === "running" && j.progress.samplingStep > 0);
+    expect(running.progress).toMatchObject({ samplingSteps: 150, jobCount: 32 });
 
     expect((await api.send("DELETE", `${JOBS}/${id}`)).status).toBe(200);
     const done = await pollJob(api, id, finished);

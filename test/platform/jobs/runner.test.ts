@@ -36,7 +36,7 @@ const txt2img = (body: Record<string, unknown> = request): GenerationJob => ({ t
 async function storeJob(services: Services, body: Record<string, unknown> = request): Promise<string> {
   const input: JobInput = { job: txt2img(body), webhook: null };
   const id = crypto.randomUUID();
-  await services.jobs.create(newJob(id, input, Date.now()), input);
+  await services.jobStore.create(newJob(id, input, Date.now()), input);
   return id;
 }
 
@@ -141,7 +141,7 @@ describe("runJob", () => {
         return createFakeBackend().generate(job, hooks);
       },
     };
-    const services = testServices(bucket.env, { backend: slow, jobs: createS3JobStore(recording) });
+    const services = testServices(bucket.env, { backend: slow, jobStore: createS3JobStore(recording) });
     const id = await storeJob(services);
     writes.length = 0;
     await runJob(id, services, { pollMs: 100 });
@@ -163,13 +163,13 @@ describe("a runner whose backend reports no progress (a remote worker)", () => {
         return createFakeBackend().generate(job);
       },
     };
-    const services = testServices(bucket.env, { backend: silent, jobs: createS3JobStore(recording) });
+    const services = testServices(bucket.env, { backend: silent, jobStore: createS3JobStore(recording) });
     const id = await storeJob(services);
     writes.length = 0;
     const job = await runJob(id, services, { pollMs: 20, heartbeatMs: 100 });
     // start + about 4 heartbeats in 500 ms + the end; without heartbeats it would be 2.
     expect(writes.length).toBeGreaterThanOrEqual(5);
-    expect(job!.progress).toEqual({ step: 0, total: 5, jobNo: 0, jobCount: 1 });
+    expect(job!.progress).toEqual({ jobNo: 0, jobCount: 1, samplingStep: 0, samplingSteps: 5 });
   });
 });
 
@@ -178,7 +178,7 @@ describe("a job whose runner died", () => {
     const services = ciServices(bucket.env);
     const id = await storeJob(services);
     const longAgo = Date.now() - 6 * 60_000;
-    await services.jobs.update(id, (j) => recordProgress(startJob(j, longAgo), null, longAgo));
+    await services.jobStore.update(id, (j) => recordProgress(startJob(j, longAgo), null, longAgo));
     expect((await bucket.storage.list("jobs/running/")).some((k) => k.endsWith(id))).toBe(true);
     const api = apiClient(services);
     expect((await api.get("/sdapi/v1/progress")).json().state.job).toBe("");
@@ -207,15 +207,15 @@ describe("a cancel racing a progress write", () => {
     const write = runnerStore.update(id, (j) => recordProgress(startJob(j, Date.now()), { jobNo: 0, jobCount: 1, samplingStep: 1, samplingSteps: 5 }, Date.now()));
     await new Promise((r) => setTimeout(r, 100));
     // ... when DELETE records the cancel ...
-    await api.jobs.requestCancel(id);
-    await api.jobs.update(id, (j) => ({ ...j, cancelRequested: true }));
+    await api.jobStore.requestCancel(id);
+    await api.jobStore.update(id, (j) => ({ ...j, cancelRequested: true }));
     gate = null;
     open();
     await write;
     // ... and its stale write lands last. The marker still says so, and the runner's next write restores the flag.
     expect(await runnerStore.cancelRequested(id)).toBe(true);
     expect((await runnerStore.update(id, (j) => j))!.cancelRequested).toBe(true);
-    expect((await api.jobs.get(id))!.cancelRequested).toBe(true);
+    expect((await api.jobStore.get(id))!.cancelRequested).toBe(true);
   });
 });
 

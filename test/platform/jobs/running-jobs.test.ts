@@ -38,7 +38,7 @@ async function startLongJob(): Promise<{ id: string; running: JobView }> {
   const reply = await runner.post(JOBS, { type: "txt2img", request: long });
   expect(reply.status, reply.text.slice(0, 300)).toBe(202);
   const { id } = JobCreated.parse(reply.json());
-  const running = await pollJob(watcher, id, (j) => j.status === "running" && j.progress.step > 0);
+  const running = await pollJob(watcher, id, (j) => j.status === "running" && j.progress.samplingStep > 0);
   return { id, running };
 }
 
@@ -56,10 +56,10 @@ async function expectCancelledWithNothingKept(id: string) {
 describe("a running job seen from another instance", () => {
   it("shows progress in GET and in /sdapi/v1/progress, and /sdapi/v1/interrupt cancels it", async () => {
     const { id, running } = await startLongJob();
-    expect(running.progress).toMatchObject({ total: 150, jobCount: 32 });
+    expect(running.progress).toMatchObject({ samplingSteps: 150, jobCount: 32 });
     expect(running.progress.fraction).toBeGreaterThan(0);
     expect(running.progress.fraction).toBeLessThan(1);
-    const later = await pollJob(watcher, id, (j) => j.progress.step > running.progress.step || j.progress.jobNo > running.progress.jobNo);
+    const later = await pollJob(watcher, id, (j) => j.progress.samplingStep > running.progress.samplingStep || j.progress.jobNo > running.progress.jobNo);
     expect(Date.parse(later.timing.updatedAt)).toBeGreaterThan(Date.parse(running.timing.updatedAt));
 
     const progress = ProgressResponse.parse((await watcher.get("/sdapi/v1/progress")).json());

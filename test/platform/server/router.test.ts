@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { routeKey, ROUTES, type RouteDefinition } from "../../../lib/a1111/routes/table.ts";
 import { findRoute, loadHandler } from "../../../lib/platform/server/router.ts";
 
-const route = (method: RouteDefinition["method"], path: string): RouteDefinition => ({ method, path, file: "x", timeout: 1, memory: 128 });
+const route = (method: RouteDefinition["method"], path: string): RouteDefinition => ({ method, path, file: "x", summary: "x", response: null, timeout: 1, memory: 128 });
 
 describe("findRoute", () => {
   it("finds every route in ROUTES by method and path", () => {

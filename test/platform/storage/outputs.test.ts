@@ -5,13 +5,13 @@
  * through the bucket by every instance.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { STORED_IMAGES_HEADER } from "../../../lib/a1111/routes/generate.ts";
+import { STORED_IMAGES_HEADER } from "../../../lib/a1111/routes/generation.ts";
 import { readPngText } from "../../../lib/a1111/images/png-text.ts";
 import { createFakeBackend } from "../../../lib/platform/inference/fake-backend.ts";
 import type { InferenceBackend } from "../../../lib/a1111/backend.ts";
 import { GenerationResponse } from "../../../lib/a1111/schemas/generation-response.ts";
 import { HTTPErrorBody } from "../../../lib/a1111/schemas/errors.ts";
-import { imageFileType, storeImages } from "../../../lib/platform/storage/outputs.ts";
+import { imageFileType, outputPrefix, storeImages } from "../../../lib/platform/storage/outputs.ts";
 import { apiClient, expectCleanError } from "../../fixtures/api.ts";
 import { gradientJpeg, gradientPng } from "../../fixtures/images.ts";
 import { ciServices, testServices } from "../../fixtures/services.ts";
@@ -34,7 +34,7 @@ async function download(url: string): Promise<{ bytes: Buffer; contentType: stri
 describe("storeImages", () => {
   it("keeps each image under outputs/<id>/<n> with the extension and content type of its own format", async () => {
     const [png, jpg] = [await gradientPng(8, 8), await gradientJpeg(8, 8)];
-    const keys = await storeImages(bucket.storage, "run-1", [png, jpg]);
+    const keys = await storeImages(bucket.storage, outputPrefix("run-1"), [png, jpg]);
     expect(keys).toEqual(["outputs/run-1/0.png", "outputs/run-1/1.jpg"]);
     expect(imageFileType(jpg)).toEqual({ ext: "jpg", contentType: "image/jpeg" });
     expect((await download(await bucket.storage.presignGet(keys[1]!))).contentType).toBe("image/jpeg");
