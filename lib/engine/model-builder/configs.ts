@@ -34,6 +34,10 @@ export interface UNetConfig {
   readonly transformer_layers_per_block: PerBlock<number>;
   /** Transformer2DModel proj_in/proj_out as Linear layers (SD 2.x) instead of 1×1 convolutions (SD 1.x). */
   readonly use_linear_projection: boolean;
+  /**
+   * Recorded in config.json; the graphs compute attention as torch.onnx exports scaled_dot_product_attention (in the
+   * export's float type), which has no upcast step.
+   */
   readonly upcast_attention: boolean;
   readonly norm_num_groups: number;
   readonly norm_eps: number;
