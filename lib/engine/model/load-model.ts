@@ -8,7 +8,8 @@ import {
   tokenIdsTensor,
 } from "./component-io.ts";
 import { checkExternalData } from "./external-data.ts";
-import { modelFacts, shortFileHash } from "./model-facts.ts";
+import { fileSha256, shortHash } from "./file-hash.ts";
+import { modelFacts } from "./model-facts.ts";
 import type { ComponentIos, ModelFacts } from "./model-facts.ts";
 import { readModelFolder } from "./model-folder.ts";
 import { ModelLoadError } from "./model-load-error.ts";
@@ -191,7 +192,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     (path): path is string => path !== null,
   );
   await Promise.all(paths.map(checkExternalData));
-  const hash = await shortFileHash(folder.unetPath);
+  const hash = shortHash(await fileSha256(folder.unetPath));
   const [textEncoder, unet, vaeDecoder, vaeEncoder = null] = await openSessions(paths, options);
   const sessions: Sessions = { textEncoder, unet, vaeDecoder, vaeEncoder };
   try {

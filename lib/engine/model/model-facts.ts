@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import type { TextEncoderIo, UnetIo, VaeDecoderIo, VaeEncoderIo } from "./component-io.ts";
 import { ModelLoadError } from "./model-load-error.ts";
 import type { ModelFolder, NoiseScheduleConfig, PredictionType } from "./model-folder.ts";
@@ -51,11 +49,6 @@ export function detectFamily(textHiddenSize: number, padToken: string | null): M
   return padToken === "!" ? "sd2" : "sd1";
 }
 
-export async function shortFileHash(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex").slice(0, 10);
-}
 
 function textHiddenSize(folder: ModelFolder, io: ComponentIos): number {
   const fromText = io.textEncoder.hiddenSize;

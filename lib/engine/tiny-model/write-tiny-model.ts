@@ -12,12 +12,9 @@ import { tinyVaeWeights } from "./vae-weights.ts";
 
 /**
  * Where the real CLIP tokenizer files (vocab.json, merges.txt, tokenizer_config.json, special_tokens_map.json) are
- * read from: the repository's assets folder, else the shared reference copy. The first folder that exists wins.
+ * read from: the repository's assets folder (openai/clip-vit-large-patch14's tokenizer, see assets/clip-tokenizer).
  */
-export const CLIP_TOKENIZER_SOURCES: readonly string[] = [
-  join(import.meta.dirname, "../../../assets/clip-tokenizer"),
-  "/work/shared/clip-tokenizer",
-];
+export const CLIP_TOKENIZER_SOURCES: readonly string[] = [join(import.meta.dirname, "../../../assets/clip-tokenizer")];
 
 export const DEFAULT_TINY_MODEL_SEED = 20240229;
 

@@ -5,36 +5,19 @@
  * (written once into the cache folder). A model is identified as A1111 identifies checkpoints: title
  * "name [short hash]", the hash being sha256 of unet/model.onnx (cached by size and modification time).
  */
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../config.ts";
+import { fileSha256, shortHash } from "../../../engine/model/file-hash.ts";
 import { ensureTinyModel } from "../../../engine/tiny-model/index.ts";
 import type { SDModelItem } from "../../../a1111/schemas/catalog-items.ts";
 import { ensureModelFromS3, s3ModelSource } from "../../storage/model-download.ts";
 
 export const DEFAULT_TINY_VARIANT = "sd1-diffusers";
 
-const hashes = new Map<string, { key: string; sha256: string }>();
-
-async function unetSha256(dir: string): Promise<string | null> {
-  const file = path.join(dir, "unet", "model.onnx");
-  let info;
-  try {
-    info = await stat(file);
-  } catch {
-    return null;
-  }
-  const key = `${info.size}:${info.mtimeMs}`;
-  const cached = hashes.get(file);
-  if (cached?.key === key) return cached.sha256;
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  const sha256 = hash.digest("hex");
-  hashes.set(file, { key, sha256 });
-  return sha256;
-}
+/** sha256 of unet/model.onnx, or null when the folder has none (a broken folder is listed, and fails when loaded). */
+const unetSha256 = (dir: string) => fileSha256(path.join(dir, "unet", "model.onnx")).catch(() => null);
 
 /** What the catalog reads; `storage` is optional so that callers without S3 settings need not invent them. */
 export type CatalogConfig = Pick<Config, "modelDir" | "modelsRoot" | "cacheDir"> & { storage?: Config["storage"] };
@@ -71,7 +54,7 @@ export async function modelCatalog(config: CatalogConfig): Promise<CatalogEntry[
     dirs.map(async (dir) => {
       const name = path.basename(dir);
       const sha256 = await unetSha256(dir);
-      const hash = sha256?.slice(0, 10) ?? null;
+      const hash = sha256 === null ? null : shortHash(sha256);
       return {
         dir,
         item: { title: hash ? `${name} [${hash}]` : name, model_name: name, hash, sha256, filename: dir, config: null },
