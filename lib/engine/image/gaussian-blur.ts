@@ -64,12 +64,25 @@ function reflect101(p: number, len: number): number {
   return p;
 }
 
-/** Source indices of every tap of every output position along one axis. */
-function tapIndices(len: number, taps: number): Int32Array {
-  const radius = (taps - 1) / 2;
-  const indices = new Int32Array(len * taps);
-  for (let x = 0; x < len; x++) for (let k = 0; k < taps; k++) indices[x * taps + k] = reflect101(x + k - radius, len);
-  return indices;
+/**
+ * The kernel as a sum of weighted boxes, `[from, to, weight]` triples (`to` exclusive): for each distinct tap value
+ * v (ascending, after v′), the runs of taps ≥ v, weighted v − v′. A wide 8-bit Gaussian has few distinct values, so
+ * summing boxes from prefix sums costs far less than one product per tap, and stays exact integer arithmetic.
+ */
+function tapBoxes(taps: Int32Array): Int32Array {
+  const levels = [...new Set(taps)].filter((v) => v > 0).sort((a, b) => a - b);
+  const boxes: number[] = [];
+  let below = 0;
+  for (const level of levels) {
+    for (let k = 0; k < taps.length; k++) {
+      if (taps[k]! < level) continue;
+      const from = k;
+      while (k < taps.length && taps[k]! >= level) k++;
+      boxes.push(from, k, level - below);
+    }
+    below = level;
+  }
+  return Int32Array.from(boxes);
 }
 
 export interface GaussianBlurOptions {
@@ -95,34 +108,54 @@ export function cvGaussianBlur(
   const kw = width === 1 ? 1 : options.kernelWidth;
   const kh = height === 1 ? 1 : options.kernelHeight;
   if (kw === 1 && kh === 1) return data.slice();
-  const kx = fixedPointKernel(kw, options.sigmaX);
-  const ky = fixedPointKernel(kh, options.sigmaY !== undefined && options.sigmaY > 0 ? options.sigmaY : options.sigmaX);
-
+  const xBoxes = tapBoxes(fixedPointKernel(kw, options.sigmaX));
+  const sigmaY = options.sigmaY !== undefined && options.sigmaY > 0 ? options.sigmaY : options.sigmaX;
+  const yBoxes = tapBoxes(fixedPointKernel(kh, sigmaY));
   const rowLength = width * channels;
-  const horizontal = new Uint32Array(width * height * channels);
-  const xTaps = tapIndices(width, kw);
+
+  // Horizontal pass: exact sums of pixel · tap (8 fractional bits), from prefix sums of the reflected row.
+  const rx = (kw - 1) / 2;
+  const horizontal = new Float64Array(height * rowLength);
+  const prefix = new Float64Array(width + 2 * rx + 1);
   for (let y = 0; y < height; y++) {
     const row = y * rowLength;
-    for (let x = 0; x < width; x++) {
-      const tapBase = x * kw;
-      for (let c = 0; c < channels; c++) {
+    for (let c = 0; c < channels; c++) {
+      for (let i = 0; i < width + 2 * rx; i++) {
+        prefix[i + 1] = prefix[i]! + data[row + reflect101(i - rx, width) * channels + c]!;
+      }
+      for (let x = 0; x < width; x++) {
         let sum = 0;
-        for (let k = 0; k < kw; k++) sum += data[row + xTaps[tapBase + k]! * channels + c]! * kx[k]!;
+        for (let r = 0; r < xBoxes.length; r += 3) {
+          sum += xBoxes[r + 2]! * (prefix[x + xBoxes[r + 1]!]! - prefix[x + xBoxes[r]!]!);
+        }
         horizontal[row + x * channels + c] = sum;
       }
     }
   }
 
-  const out = new Uint8Array(data.length);
-  const yTaps = tapIndices(height, kh);
-  for (let y = 0; y < height; y++) {
-    const tapBase = y * kh;
-    const row = y * rowLength;
+  // Vertical pass: prefix sums down the reflected columns, then one rounding of the 16-fractional-bit total.
+  const ry = (kh - 1) / 2;
+  const rows = height + 2 * ry;
+  const columnPrefix = new Float64Array((rows + 1) * rowLength);
+  for (let j = 0; j < rows; j++) {
+    const from = reflect101(j - ry, height) * rowLength;
+    const base = j * rowLength;
     for (let i = 0; i < rowLength; i++) {
-      let sum = 0;
-      for (let k = 0; k < kh; k++) sum += horizontal[yTaps[tapBase + k]! * rowLength + i]! * ky[k]!;
-      out[row + i] = Math.min((sum + 32768) >>> 16, 255);
+      columnPrefix[base + rowLength + i] = columnPrefix[base + i]! + horizontal[from + i]!;
     }
+  }
+  const out = new Uint8Array(data.length);
+  const sums = new Float64Array(rowLength);
+  for (let y = 0; y < height; y++) {
+    sums.fill(32768);
+    for (let r = 0; r < yBoxes.length; r += 3) {
+      const upper = (y + yBoxes[r + 1]!) * rowLength;
+      const lower = (y + yBoxes[r]!) * rowLength;
+      const tap = yBoxes[r + 2]!;
+      for (let i = 0; i < rowLength; i++) sums[i] += tap * (columnPrefix[upper + i]! - columnPrefix[lower + i]!);
+    }
+    const row = y * rowLength;
+    for (let i = 0; i < rowLength; i++) out[row + i] = Math.min(sums[i]! >>> 16, 255);
   }
   return out;
 }

@@ -26,25 +26,54 @@ export function extendedBoxRadius(radius: number, passes: number): number {
   return f32(l + a);
 }
 
-/**
- * One extended-box pass along lines of `count` samples `step` apart, starting at each of `starts`
- * (`ImagingLineBoxBlur8/32` in their edge-clamping form).
- */
-function boxBlurLines(data: Uint8Array, lineStarts: Int32Array, count: number, step: number, boxRadius: number): void {
+/** `ImagingHorizontalBoxBlur`'s weights: `ww` for the 2r + 1 central samples, `fw` for the two beyond. */
+function boxWeights(boxRadius: number): { radius: number; ww: number; fw: number } {
   const radius = Math.trunc(boxRadius);
   const ww = Math.trunc(f32(16777216 / f32(f32(boxRadius * 2) + 1)));
-  const fw = Math.floor((16777216 - (radius * 2 + 1) * ww) / 2);
-  const line = new Uint8Array(count);
-  const last = count - 1;
-  const at = (i: number) => line[i < 0 ? 0 : i > last ? last : i]!;
-  for (const start of lineStarts) {
-    for (let i = 0, p = start; i < count; i++, p += step) line[i] = data[p]!;
-    let acc = 0;
-    for (let d = -radius; d <= radius; d++) acc += at(d);
-    for (let x = 0, p = start; x < count; x++, p += step) {
-      const bulk = acc * ww + (at(x - radius - 1) + at(x + radius + 1)) * fw;
-      data[p] = (bulk + (1 << 23)) >>> 24;
-      acc += at(x + radius + 1) - at(x - radius);
+  return { radius, ww, fw: Math.floor((16777216 - (radius * 2 + 1) * ww) / 2) };
+}
+
+/** One pass along every row (`ImagingLineBoxBlur8/32`), each row padded with copies of its end pixels. */
+function blurRows(data: Uint8Array, width: number, height: number, bands: number, boxRadius: number): void {
+  const { radius, ww, fw } = boxWeights(boxRadius);
+  const margin = radius + 1;
+  const line = new Int32Array(width + 2 * margin);
+  for (let y = 0; y < height; y++) {
+    for (let b = 0; b < bands; b++) {
+      const start = y * width * bands + b;
+      for (let x = 0, p = start; x < width; x++, p += bands) line[margin + x] = data[p]!;
+      line.fill(line[margin]!, 0, margin);
+      line.fill(line[margin + width - 1]!, margin + width);
+      let acc = 0;
+      for (let i = margin - radius; i <= margin + radius; i++) acc += line[i]!;
+      for (let x = 0, c = margin, p = start; x < width; x++, c++, p += bands) {
+        data[p] = (acc * ww + (line[c - radius - 1]! + line[c + radius + 1]!) * fw + (1 << 23)) >>> 24;
+        acc += line[c + radius + 1]! - line[c - radius]!;
+      }
+    }
+  }
+}
+
+/** The same pass down every column (Pillow transposes and blurs rows), computed a whole row at a time. */
+function blurColumns(data: Uint8Array, width: number, height: number, bands: number, boxRadius: number): void {
+  const { radius, ww, fw } = boxWeights(boxRadius);
+  const rowLength = width * bands;
+  const source = data.slice();
+  const row = (y: number) => (y < 0 ? 0 : y >= height ? height - 1 : y) * rowLength;
+  const acc = new Float64Array(rowLength);
+  for (let d = -radius; d <= radius; d++) {
+    const r = row(d);
+    for (let i = 0; i < rowLength; i++) acc[i] += source[r + i]!;
+  }
+  for (let y = 0; y < height; y++) {
+    const before = row(y - radius - 1);
+    const after = row(y + radius + 1);
+    const leaving = row(y - radius);
+    const out = y * rowLength;
+    for (let i = 0; i < rowLength; i++) {
+      const next = source[after + i]!;
+      data[out + i] = (acc[i]! * ww + (source[before + i]! + next) * fw + (1 << 23)) >>> 24;
+      acc[i] += next - source[leaving + i]!;
     }
   }
 }
@@ -55,13 +84,10 @@ export function pilBoxBlur(image: PilImage, boxRadius: number, passes = 1): PilI
   const bands = bandCount(image.mode);
   const { width, height } = image;
   const data = image.data.slice();
-  const rowStarts = new Int32Array(height * bands);
-  for (let y = 0; y < height; y++) for (let b = 0; b < bands; b++) rowStarts[y * bands + b] = y * width * bands + b;
-  const columnStarts = new Int32Array(width * bands);
-  for (let i = 0; i < columnStarts.length; i++) columnStarts[i] = i;
-  if (width > 0 && height > 0) {
-    for (let i = 0; i < passes; i++) boxBlurLines(data, rowStarts, width, bands, boxRadius);
-    for (let i = 0; i < passes; i++) boxBlurLines(data, columnStarts, height, width * bands, boxRadius);
+  // Radius 0 weighs each pixel by 2^24 alone: every pass is the identity.
+  if (width > 0 && height > 0 && boxRadius > 0) {
+    for (let i = 0; i < passes; i++) blurRows(data, width, height, bands, boxRadius);
+    for (let i = 0; i < passes; i++) blurColumns(data, width, height, bands, boxRadius);
   }
   return { ...image, data };
 }

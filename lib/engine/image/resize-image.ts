@@ -19,9 +19,10 @@ const half = (n: number) => Math.floor(n / 2);
  * - 0 stretches to width × height and keeps the image's mode;
  * - 1 scales to cover, centres, crops; the result is a new "RGB" image (an "L" source is converted, an "RGBA"
  *   source loses its alpha without compositing);
- * - 2 scales to fit, centres on a black "RGB" image, then fills the bars by stretching the outermost source
- *   rows (or columns) with a zero-height (zero-width) LANCZOS box, which blends the few rows nearest the edge.
- *   A bar of size 0 is skipped (Pillow would refuse the resize).
+ * - 2 scales to fit, centres on a black "RGB" image, then fills each bar by resizing a zero-height (zero-width)
+ *   box at the image's edge to the bar's size. Those two calls pass no filter, so they use Pillow's default,
+ *   BICUBIC, whose taps there weigh the edge row 1.125 and the next one −0.125. A bar of size 0 is skipped
+ *   (Pillow would refuse the resize).
  */
 export function resizeImage(mode: ResizeMode, image: PilImage, width: number, height: number): PilImage {
   if (mode === 0) return lanczos(image, width, height);
@@ -41,15 +42,15 @@ export function resizeImage(mode: ResizeMode, image: PilImage, width: number, he
   if (ratio < srcRatio) {
     const fill = half(height) - half(srcH);
     if (fill > 0) {
-      const top = resize(resized, width, fill, Resampling.LANCZOS, [0, 0, width, 0]);
-      const bottom = resize(resized, width, fill, Resampling.LANCZOS, [0, resized.height, width, resized.height]);
+      const top = resize(resized, width, fill, Resampling.BICUBIC, [0, 0, width, 0]);
+      const bottom = resize(resized, width, fill, Resampling.BICUBIC, [0, resized.height, width, resized.height]);
       result = paste(paste(result, top, [0, 0]), bottom, [0, fill + srcH]);
     }
   } else if (ratio > srcRatio) {
     const fill = half(width) - half(srcW);
     if (fill > 0) {
-      const left = resize(resized, fill, height, Resampling.LANCZOS, [0, 0, 0, height]);
-      const right = resize(resized, fill, height, Resampling.LANCZOS, [resized.width, 0, resized.width, height]);
+      const left = resize(resized, fill, height, Resampling.BICUBIC, [0, 0, 0, height]);
+      const right = resize(resized, fill, height, Resampling.BICUBIC, [resized.width, 0, resized.width, height]);
       result = paste(paste(result, left, [0, 0]), right, [fill + srcW, 0]);
     }
   }
