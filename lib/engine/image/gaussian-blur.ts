@@ -65,9 +65,10 @@ function reflect101(p: number, len: number): number {
 }
 
 /**
- * The kernel as a sum of weighted boxes, `[from, to, weight]` triples (`to` exclusive): for each distinct tap value
- * v (ascending, after v′), the runs of taps ≥ v, weighted v − v′. A wide 8-bit Gaussian has few distinct values, so
- * summing boxes from prefix sums costs far less than one product per tap, and stays exact integer arithmetic.
+ * The kernel as a sum of weighted boxes, `[from, to, weight]` triples (`to` exclusive): for each distinct tap
+ * value v (ascending, after v′), the runs of taps ≥ v, weighted v − v′. A wide 8-bit Gaussian has few distinct
+ * values, so summing boxes from prefix sums costs far less than one product per tap, and stays exact integer
+ * arithmetic.
  */
 function tapBoxes(taps: Int32Array): Int32Array {
   const levels = [...new Set(taps)].filter((v) => v > 0).sort((a, b) => a - b);

@@ -16,7 +16,8 @@ export function getCropRegionV2(mask: PilImage, pad = 0): Box | null {
   const box = getBbox(mask);
   if (!box || !pad) return box;
   const [x1, y1, x2, y2] = box;
-  return [Math.max(x1 - pad, 0), Math.max(y1 - pad, 0), Math.min(x2 + pad, mask.width), Math.min(y2 + pad, mask.height)];
+  const { width, height } = mask;
+  return [Math.max(x1 - pad, 0), Math.max(y1 - pad, 0), Math.min(x2 + pad, width), Math.min(y2 + pad, height)];
 }
 
 /**
@@ -32,9 +33,8 @@ export function getCropRegion(mask: PilImage, pad = 0): Box {
 
 /**
  * `masking.expand_crop_region(crop_region, processing_width, processing_height, image_width, image_height)`: grows
- * the shorter side of the region (split evenly, the odd pixel going after) until it has the processing aspect
- * ratio, then shifts it back inside the image, clipping it where the image is too small. Python's float
- * division, `int()` truncation and floor division are kept.
+ * the region's short side to the processing aspect ratio, then shifts it back inside the image, clipping it where
+ * the image is too small.
  */
 export function expandCropRegion(
   region: Box,
@@ -43,43 +43,35 @@ export function expandCropRegion(
   imageWidth: number,
   imageHeight: number,
 ): Box {
-  let [x1, y1, x2, y2] = region;
+  const [x1, y1, x2, y2] = region;
   if (y2 === y1) throw new RangeError("division by zero: the crop region has no height");
-  const ratioCropRegion = (x2 - x1) / (y2 - y1);
   const ratioProcessing = processingWidth / processingHeight;
-
-  if (ratioCropRegion > ratioProcessing) {
-    const desiredHeight = (x2 - x1) / ratioProcessing;
-    const diff = Math.trunc(desiredHeight - (y2 - y1));
-    y1 -= Math.floor(diff / 2);
-    y2 += diff - Math.floor(diff / 2);
-    if (y2 >= imageHeight) {
-      const over = y2 - imageHeight;
-      y2 -= over;
-      y1 -= over;
-    }
-    if (y1 < 0) {
-      y2 -= y1;
-      y1 = 0;
-    }
-    if (y2 >= imageHeight) y2 = imageHeight;
-  } else {
-    const desiredWidth = (y2 - y1) * ratioProcessing;
-    const diff = Math.trunc(desiredWidth - (x2 - x1));
-    x1 -= Math.floor(diff / 2);
-    x2 += diff - Math.floor(diff / 2);
-    if (x2 >= imageWidth) {
-      const over = x2 - imageWidth;
-      x2 -= over;
-      x1 -= over;
-    }
-    if (x1 < 0) {
-      x2 -= x1;
-      x1 = 0;
-    }
-    if (x2 >= imageWidth) x2 = imageWidth;
+  if ((x2 - x1) / (y2 - y1) > ratioProcessing) {
+    const [top, bottom] = growSpan(y1, y2, (x2 - x1) / ratioProcessing, imageHeight);
+    return [x1, top, x2, bottom];
   }
-  return [x1, y1, x2, y2];
+  const [left, right] = growSpan(x1, x2, (y2 - y1) * ratioProcessing, imageWidth);
+  return [left, y1, right, y2];
+}
+
+/**
+ * One axis of `expand_crop_region`: the growth `int(desired − length)` is split with floor division, the odd
+ * pixel going after; a span past `limit` shifts back, one before 0 shifts forward, and what still sticks out past
+ * `limit` is cut.
+ */
+function growSpan(lo: number, hi: number, desired: number, limit: number): [number, number] {
+  const grow = Math.trunc(desired - (hi - lo));
+  lo -= Math.floor(grow / 2);
+  hi += grow - Math.floor(grow / 2);
+  if (hi >= limit) {
+    lo -= hi - limit;
+    hi = limit;
+  }
+  if (lo < 0) {
+    hi -= lo;
+    lo = 0;
+  }
+  return [lo, Math.min(hi, limit)];
 }
 
 /** `masking.fill`'s blur radii and how many times each blurred layer is composited, in order. */

@@ -180,7 +180,8 @@ function resampleConvolution(image: PilImage, width: number, height: number, fil
     shift = firstRow;
   }
   if (needVertical) {
-    current = { mode: image.mode, width: current.width, height, data: resampleColumns(current, height, vertical, shift) };
+    const data = resampleColumns(current, height, vertical, shift);
+    current = { mode: image.mode, width: current.width, height, data };
   }
   return current === image ? copyImage(image) : current;
 }

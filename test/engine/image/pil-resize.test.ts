@@ -18,7 +18,8 @@ const vectors = loadVectors<ResizeCase>("resize");
 
 describe("resize matches Pillow's Image.resize byte for byte", () => {
   for (const c of vectors.cases) {
-    const label = `${c.in} → ${c.size.join("x")} ${c.filter ?? "default"}${c.box ? ` box ${c.box.join(",")}` : ""} (${c.what})`;
+    const box = c.box ? ` box ${c.box.join(",")}` : "";
+    const label = `${c.in} → ${c.size.join("x")} ${c.filter ?? "default"}${box} (${c.what})`;
     it(label, () => {
       const filter: ResamplingFilter | undefined = c.filter === undefined ? undefined : Resampling[c.filter];
       expect(digest(resize(buildImage(c.in), c.size[0], c.size[1], filter, c.box))).toBe(c.out);
