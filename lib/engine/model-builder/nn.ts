@@ -54,7 +54,8 @@ export function conv2d(scope: Scope, x: string, inChannels: number, outChannels:
  * nn.GroupNorm on NCHW, as torch's symbolic (torch/onnx/symbolic_opset9.py, group_norm) writes it: the ONNX
  * GroupNormalization op only exists from opset 18 (and its scale/bias were per group until opset 21), so the
  * exporter reshapes to [N, G, −1], applies InstanceNormalization with unit scale and zero shift, reshapes back and
- * applies the per-channel affine transform.
+ * applies the per-channel affine transform. (onnxruntime-node 1.30's CPU provider does run GroupNormalization in
+ * opset 18 and 21 models; these graphs are opset 17, like the SD exports they imitate.)
  */
 export function groupNorm(scope: Scope, x: string, groups: number, channels: number, eps: number): string {
   const grouped = scope.op("Reshape", [x, scope.int64([0, groups, -1])]);
