@@ -11,10 +11,13 @@ import type { HTTPErrorBody, ValidationErrorBody, ValidationIssue } from "./sche
 export class ApiError extends Error {
   readonly status: number;
   readonly errorName: string;
-  constructor(status: number, errorName: string, detail: string) {
+  /** Response headers the error calls for (`Retry-After` on a 429). */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(status: number, errorName: string, detail: string, headers: Record<string, string> = {}) {
     super(detail);
     this.status = status;
     this.errorName = errorName;
+    this.headers = headers;
   }
 }
 
@@ -38,6 +41,9 @@ export const payloadTooLarge = (size: number, limit: number) =>
 export const backendUnavailable = (detail: string) => new ApiError(503, "BackendUnavailable", detail);
 export const gatewayTimeout = (detail: string) => new ApiError(504, "GatewayTimeout", detail);
 export const conflict = (detail: string) => new ApiError(409, "HTTPException", detail);
+/** Too much work waiting: the client should try again after `retryAfterSeconds`. */
+export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
+  new ApiError(429, "TooManyRequests", detail, { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 
 /**
  * The error as one of the two typed kinds, or null for anything else (a bug: a 500). Engine errors are typed too:
@@ -67,7 +73,7 @@ export function errorAnswer(error: unknown, reference: string): ErrorAnswer {
   const typed = typedError(error);
   if (typed instanceof RequestValidationError) return { status: 422, body: { detail: typed.issues }, headers: {}, expected: true };
   if (typed instanceof ApiError) {
-    const headers: Record<string, string> = typed.status === 401 ? { "www-authenticate": 'Basic realm="serena"' } : {};
+    const headers: Record<string, string> = { ...typed.headers, ...(typed.status === 401 ? { "www-authenticate": 'Basic realm="serena"' } : {}) };
     return { status: typed.status, body: { error: typed.errorName, detail: typed.message, body: "", errors: "" }, headers, expected: true };
   }
   return {

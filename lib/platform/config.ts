@@ -31,6 +31,12 @@ const credentials = z
 
 const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
 
+/** "true"/"1" or "false"/"0" (unset: false); anything else is a configuration error, not a silent false. */
+const flag = z
+  .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
 const EnvSchema = z.object({
   HOST: z.string().default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(7860),
@@ -62,6 +68,12 @@ const EnvSchema = z.object({
   SERENA_WORKER_TIMEOUT_MS: positiveInt(28_000),
   SERENA_WORKER_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   SERENA_JOB_RUNNER_FUNCTION: z.string().optional(),
+  SERENA_MAX_QUEUE: z.coerce.number().int().min(0).max(1000).default(8),
+  SERENA_MAX_JOBS: z.coerce.number().int().min(1).max(100_000).default(200),
+  SERENA_JOB_TTL_SECONDS: positiveInt(3600),
+  SERENA_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  SERENA_WEBHOOK_ALLOW_HTTP: flag,
+  SERENA_WEBHOOK_ALLOW_PRIVATE: flag,
 });
 
 export type Config = ReturnType<typeof parseConfig>;
@@ -111,6 +123,18 @@ export function parseConfig(env: NodeJS.ProcessEnv) {
     },
     /** The function that runs async jobs; unset means jobs run in this process. */
     jobRunnerFunction: e.SERENA_JOB_RUNNER_FUNCTION ?? null,
+    /** Generations that may wait behind the running one in this process before new ones get 429. */
+    maxQueue: e.SERENA_MAX_QUEUE,
+    /** Async jobs kept in memory without a bucket, and how long a finished one stays readable. */
+    memoryJobs: { maxJobs: e.SERENA_MAX_JOBS, finishedTtlMs: e.SERENA_JOB_TTL_SECONDS * 1000 },
+    webhooks: {
+      secret: e.SERENA_WEBHOOK_SECRET ?? null,
+      allowHttp: e.SERENA_WEBHOOK_ALLOW_HTTP,
+      allowPrivate: e.SERENA_WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: 10_000,
+      attempts: 3,
+      backoffMs: 1000,
+    },
   };
 }
 

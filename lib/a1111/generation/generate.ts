@@ -74,6 +74,7 @@ export interface RunOptions extends PlanEnvironment {
 
 /** Runs an A1111 generation on an engine: plan, decode, generate, render. */
 export async function runA1111Generation(job: GenerationJob, engine: Engine, hooks: GenerationHooks = {}, options: RunOptions = {}): Promise<GenerationOutput> {
+  hooks.onStart?.();
   const plan = planRequest(job, options);
   const images = await initImages(job);
   let result: GenerationResult;

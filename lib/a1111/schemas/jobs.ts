@@ -13,8 +13,12 @@ export const JobStatus = z.enum(["queued", "running", "succeeded", "failed", "ca
 export type JobStatus = z.output<typeof JobStatus>;
 
 const WebhookUrl = z
-  .url({ protocol: /^https?$/, error: "webhook must be an http or https URL" })
-  .describe("Receives a POST with the job's final state as JSON (10 s timeout, no retries).");
+  .url({ protocol: /^https?$/, error: "webhook must be an https URL" })
+  .max(2048)
+  .describe(
+    "Receives a POST with the job's final state as JSON, signed in x-serena-signature (docs/security.md). https only, " +
+      "public addresses only; up to 3 attempts.",
+  );
 
 export const JobCreateRequest = z
   .discriminatedUnion("type", [

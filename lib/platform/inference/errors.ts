@@ -8,7 +8,13 @@ import { ValidationIssue } from "../../a1111/schemas/errors.ts";
 
 export const SerializedError = z.discriminatedUnion("type", [
   z.object({ type: z.literal("validation"), issues: z.array(ValidationIssue) }),
-  z.object({ type: z.literal("api"), status: z.int(), errorName: z.string(), message: z.string() }),
+  z.object({
+    type: z.literal("api"),
+    status: z.int(),
+    errorName: z.string(),
+    message: z.string(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
   z.object({ type: z.literal("internal"), message: z.string() }),
 ]);
 export type SerializedError = z.output<typeof SerializedError>;
@@ -16,12 +22,15 @@ export type SerializedError = z.output<typeof SerializedError>;
 export function serializeError(error: unknown): SerializedError {
   const typed = typedError(error);
   if (typed instanceof RequestValidationError) return { type: "validation", issues: typed.issues };
-  if (typed instanceof ApiError) return { type: "api", status: typed.status, errorName: typed.errorName, message: typed.message };
+  if (typed instanceof ApiError) {
+    const headers = Object.keys(typed.headers).length > 0 ? { headers: { ...typed.headers } } : {};
+    return { type: "api", status: typed.status, errorName: typed.errorName, message: typed.message, ...headers };
+  }
   return { type: "internal", message: error instanceof Error ? error.message : String(error) };
 }
 
 export function deserializeError(error: SerializedError): Error {
   if (error.type === "validation") return new RequestValidationError(error.issues);
-  if (error.type === "api") return new ApiError(error.status, error.errorName, error.message);
+  if (error.type === "api") return new ApiError(error.status, error.errorName, error.message, error.headers);
   return new Error(`inference failed: ${error.message}`);
 }

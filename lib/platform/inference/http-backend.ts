@@ -106,6 +106,7 @@ export function createHttpBackend(worker: Config["worker"], options: HttpBackend
   return {
     name: "http",
     async generate(job, hooks) {
+      hooks?.onStart?.();
       return generationOutput(await invoke(generationRequest(job, options.inlineLimitBytes, hooks)), where);
     },
     async listModels() {

@@ -83,6 +83,7 @@ export function createLambdaBackend(worker: Config["worker"], options: LambdaBac
   return {
     name: "lambda",
     async generate(job, hooks) {
+      hooks?.onStart?.();
       return generationOutput(await invoke(generationRequest(job, options.inlineLimitBytes, hooks)), where);
     },
     async listModels() {

@@ -1,6 +1,7 @@
 /**
  * Starts a submitted job. Without SERENA_JOB_RUNNER_FUNCTION it runs in this process, after the response (the
- * local server; in Lambda the instance would freeze once the response is sent, hence the runner function). With
+ * local server; in Lambda the instance would freeze once the response is sent, hence the runner function), one job
+ * after another in submission order, so that queued jobs wait in the job store rather than in the backend. With
  * it, the runner function is invoked asynchronously (InvocationType "Event") with `{"jobId": "<id>"}`; the payload
  * stays tiny because the request waits in the store (Lambda caps asynchronous payloads at 256 KB).
  */
@@ -25,10 +26,17 @@ function lambdaClient(config: Config): LambdaClient {
   return client;
 }
 
+/** The in-process jobs of each job store, chained. */
+const inProcess = new WeakMap<object, Promise<unknown>>();
+
 export async function dispatchJob(id: string, services: Services): Promise<void> {
   const functionName = services.config.jobRunnerFunction;
   if (!functionName) {
-    runJob(id, services).catch((error: unknown) => services.logger.error("job runner failed", { jobId: id, error: error as Error }));
+    const previous = inProcess.get(services.jobStore) ?? Promise.resolve();
+    const next = previous.then(() =>
+      runJob(id, services).catch((error: unknown) => services.logger.error("job runner failed", { jobId: id, error: error as Error })),
+    );
+    inProcess.set(services.jobStore, next);
     return;
   }
   const event: JobRunnerEvent = { jobId: id };

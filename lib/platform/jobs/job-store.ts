@@ -3,6 +3,7 @@
  * configured, otherwise this process's memory (the local server, tests). Writes re-read the job and go through
  * `mergeWrite`, so a cancel request is never lost to a concurrent progress write.
  */
+import { tooManyRequests } from "../../a1111/errors.ts";
 import { isFinished, mergeWrite, type JobInput, type JobState } from "./job-state.ts";
 
 export interface JobStore {
@@ -19,11 +20,38 @@ export interface JobStore {
   running(): Promise<JobState[]>;
 }
 
-export function createMemoryJobStore(): JobStore {
-  const jobs = new Map<string, { state: JobState; input: JobInput; cancel: boolean }>();
+export interface MemoryJobStoreLimits {
+  /** Jobs held at once; finished ones are evicted oldest first to make room, unfinished ones never. */
+  readonly maxJobs: number;
+  /** How long a finished job stays readable. */
+  readonly finishedTtlMs: number;
+}
+
+export const DEFAULT_MEMORY_JOB_LIMITS: MemoryJobStoreLimits = { maxJobs: 200, finishedTtlMs: 60 * 60_000 };
+
+/**
+ * Jobs in this process's memory (no bucket). Bounded: finished jobs expire after `finishedTtlMs`, the oldest finished
+ * ones make room when `maxJobs` are held, and when every held job is still queued or running a new one is a 429.
+ * A job's input (a request with its init images) is dropped as soon as the job finishes.
+ */
+export function createMemoryJobStore(limits: MemoryJobStoreLimits = DEFAULT_MEMORY_JOB_LIMITS, now: () => number = Date.now): JobStore {
+  const jobs = new Map<string, { state: JobState; input: JobInput | null; cancel: boolean }>();
   const copy = <T>(value: T): T => structuredClone(value);
+  const finishedAt = (state: JobState) => (state.timing.finishedAt ? Date.parse(state.timing.finishedAt) : null);
+
+  function evict(): void {
+    const finished = [...jobs.values()].filter((e) => isFinished(e.state.status)).sort((a, b) => finishedAt(a.state)! - finishedAt(b.state)!);
+    for (const entry of finished) {
+      if (now() - finishedAt(entry.state)! > limits.finishedTtlMs || jobs.size >= limits.maxJobs) jobs.delete(entry.state.id);
+    }
+  }
+
   return {
     async create(job, input) {
+      evict();
+      if (jobs.size >= limits.maxJobs) {
+        throw tooManyRequests(`${jobs.size} jobs are queued or running here, the most this server holds (SERENA_MAX_JOBS); try again later`, 30);
+      }
       jobs.set(job.id, { state: copy(job), input, cancel: false });
     },
     async get(id) {
@@ -37,6 +65,7 @@ export function createMemoryJobStore(): JobStore {
       const entry = jobs.get(id);
       if (!entry) return null;
       entry.state = mergeWrite(entry.state, change(copy(entry.state)), entry.cancel);
+      if (isFinished(entry.state.status)) entry.input = null;
       return copy(entry.state);
     },
     async requestCancel(id) {

@@ -90,9 +90,13 @@ export async function runJob(id: string, services: Services, options: RunJobOpti
     await Promise.all(leftovers.map((key) => storage.delete(key)));
   }
   if (final.webhook) {
-    const delivery = await deliverWebhook(final.webhook.url, await jobView(final, images));
-    if (!delivery.ok) logger.warn("webhook not delivered", { jobId: id, error: delivery.error });
-    const webhook = { ...final.webhook, deliveredAt: delivery.ok ? new Date().toISOString() : null, error: delivery.ok ? null : delivery.error };
+    const delivery = await deliverWebhook(final.webhook.url, await jobView(final, images), id, services.config.webhooks);
+    if (!delivery.ok) logger.warn("webhook not delivered", { jobId: id, attempts: delivery.attempts, reason: delivery.reason });
+    const webhook = {
+      ...final.webhook,
+      deliveredAt: delivery.ok ? new Date().toISOString() : null,
+      error: delivery.ok ? null : `not delivered after ${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}`,
+    };
     final = (await jobStore.update(id, (job) => ({ ...job, webhook })))!;
   }
   return final;

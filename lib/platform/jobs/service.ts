@@ -10,12 +10,14 @@ import { dispatchJob } from "./dispatch.ts";
 import { finishJob, isFinished, newJob, type JobInput } from "./job-state.ts";
 import { reapIfAbandoned } from "./running.ts";
 import { jobView } from "./view.ts";
+import { checkWebhookUrl } from "./webhook.ts";
 
 /** `backend` runs jobs started in this process: the configured one, or the CI fake for requests it answers. */
 export function createJobsService(services: () => Services, backend?: InferenceBackend): JobsPort {
   return {
     async submit(job, webhook) {
       const s = services();
+      if (webhook !== null) await checkWebhookUrl(webhook, s.config.webhooks);
       const input: JobInput = { job, webhook };
       const id = randomUUID();
       await s.jobStore.create(newJob(id, input, Date.now()), input);

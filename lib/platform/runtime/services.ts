@@ -50,7 +50,7 @@ export function createBackend(config: Config): InferenceBackend {
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
   const storage = overrides.storage !== undefined ? overrides.storage : createStorage(config.storage);
-  const jobStore = overrides.jobStore ?? (storage ? createS3JobStore(storage) : createMemoryJobStore());
+  const jobStore = overrides.jobStore ?? (storage ? createS3JobStore(storage) : createMemoryJobStore(config.memoryJobs));
   const backend = overrides.backend ?? createBackend(config);
   const services: Services = {
     config,

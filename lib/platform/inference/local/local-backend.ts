@@ -1,11 +1,13 @@
 /**
  * The `local` backend: the engine in a worker thread of this process (`npm start`, tests, a CPU container).
- * Jobs run one at a time, in arrival order, like A1111's queue lock. Interrupt and skip requests reach the worker
- * through shared memory, checked between sampler steps.
+ * Generations run one at a time, in arrival order, like A1111's queue lock; at most `maxQueue` wait behind the running
+ * one, and a request beyond that gets a 429 with `Retry-After` (an estimate from recent durations) instead of
+ * memory that grows without bound. Interrupt and skip requests reach the worker through shared memory, checked
+ * between sampler steps.
  */
 import { Worker } from "node:worker_threads";
 import type { Config } from "../../config.ts";
-import { invalidField } from "../../../a1111/errors.ts";
+import { invalidField, tooManyRequests } from "../../../a1111/errors.ts";
 import { deserializeError } from "../errors.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../../../a1111/backend.ts";
 import { modelCatalog, resolveModel, type CatalogConfig } from "./model-catalog.ts";
@@ -19,12 +21,22 @@ interface Pending {
 
 const CONTROL_POLL_MS = 50;
 
-export type LocalBackendConfig = CatalogConfig & Pick<Config, "ortThreads"> & Partial<Pick<Config, "ortExecutionProviders">>;
+export type LocalBackendConfig = CatalogConfig &
+  Pick<Config, "ortThreads"> &
+  Partial<Pick<Config, "ortExecutionProviders" | "maxQueue">>;
+
+/** Generations allowed to wait behind the running one when the configuration does not say. */
+export const DEFAULT_MAX_QUEUE = 8;
 
 export function createLocalBackend(config: LocalBackendConfig): InferenceBackend {
   let worker: Worker | null = null;
   let nextId = 1;
   let queue: Promise<unknown> = Promise.resolve();
+  /** Generations accepted and not finished: the running one and those waiting. */
+  let inFlight = 0;
+  /** A moving average of how long a generation takes, for Retry-After. */
+  let averageMs = 5000;
+  const maxQueue = config.maxQueue ?? DEFAULT_MAX_QUEUE;
   const pending = new Map<number, Pending>();
 
   function failAll(error: Error) {
@@ -61,11 +73,14 @@ export function createLocalBackend(config: LocalBackendConfig): InferenceBackend
     const id = nextId++;
     const control = new SharedArrayBuffer(8);
     const flags = new Int32Array(control);
-    const poll = setInterval(() => {
+    const pollControl = () => {
       const action = hooks.control?.();
       if (action === "interrupt") Atomics.store(flags, CONTROL_INTERRUPT, 1);
       if (action === "skip") Atomics.store(flags, CONTROL_SKIP, 1);
-    }, CONTROL_POLL_MS);
+    };
+    // Once now, so that a stop requested while the generation waited is seen before its first step.
+    pollControl();
+    const poll = setInterval(pollControl, CONTROL_POLL_MS);
     try {
       return await new Promise<GenerationOutput>((resolve, reject) => {
         pending.set(id, { resolve, reject, hooks });
@@ -84,9 +99,24 @@ export function createLocalBackend(config: LocalBackendConfig): InferenceBackend
       if (!model) {
         throw invalidField(["override_settings", "sd_model_checkpoint"], `model '${job.options.sd_model_checkpoint}' not found`);
       }
-      const result = queue.then(() => run(job, hooks, model.dir));
+      if (inFlight > maxQueue) {
+        throw tooManyRequests(
+          `${inFlight} generations are running or waiting here, the most this server queues (SERENA_MAX_QUEUE=${maxQueue}); try again later or submit an async job`,
+          ((inFlight - maxQueue) * averageMs) / 1000,
+        );
+      }
+      inFlight++;
+      const result = queue.then(async () => {
+        const started = performance.now();
+        hooks.onStart?.();
+        try {
+          return await run(job, hooks, model.dir);
+        } finally {
+          averageMs = 0.7 * averageMs + 0.3 * (performance.now() - started);
+        }
+      });
       queue = result.catch(() => undefined);
-      return result;
+      return result.finally(() => inFlight--);
     },
     async listModels() {
       return (await modelCatalog(config)).map((e) => e.item);
