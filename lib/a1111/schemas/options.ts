@@ -1,18 +1,102 @@
 /**
- * A1111 settings (`/sdapi/v1/options`, `override_settings`): the ones Serena's engine reads, with A1111's defaults
- * (a1111-api.md §9.1), plus those clients commonly read. GET returns all of them; POST and override_settings
- * validate known keys with the same lax coercion as the request bodies.
+ * A1111 settings (`/sdapi/v1/options`, `override_settings`): every key a default A1111 v1.10.1 install registers
+ * (the catalogue in a1111-options.ts), each with A1111's default and validated by its real type, slider bounds and
+ * fixed choices, with the same lax pydantic-v1 coercion as the request bodies (fields.ts).
+ *
+ * Two layers:
+ * - the catalogue's keys get a field built from their row (kind, default, min/max, choices);
+ * - the keys Serena acts on keep the schemas the engine was built against (`actedOnShape`); where those differ from
+ *   A1111's UI bounds (e.g. initial_noise_multiplier up to 10 rather than the slider's 1.5), the engine accepts the
+ *   wider range, as A1111's API does (its `set_config` stores any value).
+ * Colour settings (A1111's `FormColorPicker`) accept only `#rgb` / `#rrggbb`: a value PIL could not read would be
+ * stored and then break every later request that uses it.
  */
 import { z } from "zod";
-import { boolField, floatField, intField, optionalStr, strField } from "./fields.ts";
+import { A1111_OPTIONS, type A1111OptionKey, type A1111OptionSpec } from "./a1111-options.ts";
+import { boolField, coerceStr, floatField, intField, MSG, optionalStr, strField } from "./fields.ts";
+
+const choiceMessage = (values: readonly string[]) => `value is not one of: ${values.join(", ")}`;
 
 const choice = <T extends string>(def: T, values: readonly [T, ...T[]]) =>
-  z.preprocess((v) => (v === null ? undefined : v), z.enum(values, { error: `value is not one of: ${values.join(", ")}` }).default(def));
+  z.preprocess((v) => (v === null ? undefined : v), z.enum(values, { error: choiceMessage(values) }).default(def));
 
-export const optionShape = {
+const HEX_COLOUR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+/** A `FormColorPicker` setting: Gradio's ColorPicker sends `#rrggbb`; `#rgb` is the short form PIL also reads. */
+const colourField = (def: string) =>
+  z.preprocess(
+    (v) => (v === null ? undefined : coerceStr(v)),
+    z
+      .string({ error: MSG.str })
+      .regex(HEX_COLOUR, { error: `string does not match regex "${HEX_COLOUR.source}"` })
+      .default(def),
+  );
+
+/** A list-of-str setting (CheckboxGroup, multiselect Dropdown); items limited to `choices` where A1111 fixes them. */
+const strListField = (def: readonly string[], choices?: readonly string[]) => {
+  const item = choices
+    ? z.enum(choices as readonly [string, ...string[]], { error: choiceMessage(choices) })
+    : z.preprocess(coerceStr, z.string({ error: MSG.str }));
+  return z.preprocess((v) => (v === null ? undefined : v), z.array(item, { error: MSG.list }).default(() => [...def]));
+};
+
+const bounds = (spec: A1111OptionSpec) => ({
+  ...(spec.min === undefined ? {} : { min: spec.min }),
+  ...(spec.max === undefined ? {} : { max: spec.max }),
+});
+
+/** The field for one catalogue row. */
+function catalogueField(spec: A1111OptionSpec): z.ZodType {
+  switch (spec.kind) {
+    case "bool":
+      return boolField(spec.default as boolean);
+    case "int":
+      return intField(spec.default as number, bounds(spec));
+    case "float":
+      return floatField(spec.default as number, bounds(spec));
+    case "nullable-str":
+      return optionalStr();
+    case "color":
+      return colourField(spec.default as string);
+    case "str-list":
+      return strListField(spec.default as readonly string[], spec.choices);
+    case "str":
+      return spec.choices
+        ? choice(spec.default as string, spec.choices as readonly [string, ...string[]])
+        : strField(spec.default as string);
+  }
+}
+
+type Catalogue = typeof A1111_OPTIONS;
+
+/** The value type a catalogue row validates to. */
+type CatalogueValue<S> = S extends { kind: "bool" }
+  ? boolean
+  : S extends { kind: "int" | "float" }
+    ? number
+    : S extends { kind: "nullable-str" }
+      ? string | null
+      : S extends { kind: "str-list"; choices: readonly (infer C)[] }
+        ? C[]
+        : S extends { kind: "str-list" }
+          ? string[]
+          : S extends { choices: readonly (infer C)[] }
+            ? C
+            : string;
+
+const catalogueShape = Object.fromEntries(
+  Object.entries(A1111_OPTIONS).map(([key, spec]) => [key, catalogueField(spec)]),
+) as { [K in A1111OptionKey]: z.ZodType<CatalogueValue<Catalogue[K]>, unknown> };
+
+/**
+ * The settings Serena's engine and routes read, with the schemas and defaults they were built against (read where
+ * each is used: lib/a1111/generation/{plan,sampling,generate,infotext,info}.ts, lib/a1111/routes/options.ts,
+ * lib/platform/inference). `sd_model_checkpoint` defaults to "" (A1111: None until a model loads); GET fills it
+ * with the backend's first model.
+ */
+const actedOnShape = {
   sd_model_checkpoint: strField("", 1000),
   sd_checkpoint_hash: strField("", 64),
-  sd_vae: strField("Automatic", 1000),
   CLIP_stop_at_last_layers: intField(1, { min: 1, max: 12 }),
   samples_format: choice("png", ["png", "jpg", "jpeg", "webp"]),
   jpeg_quality: intField(80, { min: 1, max: 100 }),
@@ -21,7 +105,7 @@ export const optionShape = {
   eta_noise_seed_delta: intField(0, { min: 0, max: Number.MAX_SAFE_INTEGER }),
   randn_source: choice("GPU", ["GPU", "CPU", "NV"]),
   img2img_fix_steps: boolField(false),
-  img2img_background_color: strField("#ffffff", 32),
+  img2img_background_color: colourField("#ffffff"),
   initial_noise_multiplier: floatField(1, { min: 0, max: 10 }),
   emphasis: choice("Original", ["Original", "No norm", "Ignore", "None"]),
   comma_padding_backtrack: intField(20, { min: 0, max: 74 }),
@@ -35,7 +119,6 @@ export const optionShape = {
   sigma_max: floatField(0, { min: 0, max: 1000 }),
   rho: floatField(0, { min: 0, max: 100 }),
   always_discard_next_to_last_sigma: boolField(false),
-  sgm_noise_multiplier: boolField(false),
   uni_pc_variant: choice("bh1", ["bh1", "bh2", "vary_coeff"]),
   uni_pc_skip_type: choice("time_uniform", ["time_uniform", "time_quadratic", "logSNR"]),
   uni_pc_order: intField(3, { min: 1, max: 50 }),
@@ -43,17 +126,31 @@ export const optionShape = {
   add_model_hash_to_info: boolField(true),
   add_model_name_to_info: boolField(true),
   add_version_to_infotext: boolField(true),
-  return_grid: boolField(true),
-  upscaler_for_img2img: optionalStr(100),
-  show_progress_every_n_steps: intField(10, { min: -1, max: 1000 }),
-  live_previews_enable: boolField(true),
-  api_enable_requests: boolField(true),
-  api_forbid_local_requests: boolField(true),
-  api_useragent: strField("", 1000),
 };
 
+/** Every setting: the catalogue's fields, with the acted-on keys' own schemas in their place. */
+export const optionShape = { ...catalogueShape, ...actedOnShape };
+
+/**
+ * The settings that change what Serena does: the acted-on schemas above, plus the sampling settings
+ * lib/a1111/generation/sampling.ts reads by name with the catalogue's fields (Beta schedule shape, NGMS, skip early
+ * CFG). Every other key is stored and returned, and has no effect.
+ */
+export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
+  ...Object.keys(actedOnShape),
+  "beta_dist_alpha",
+  "beta_dist_beta",
+  "s_min_uncond",
+  "s_min_uncond_all",
+  "skip_early_cond",
+]);
+
 /** A1111 returns these but refuses to set them over the API (`restrict_api`). */
-export const RESTRICTED_OPTIONS = new Set(["api_enable_requests", "api_forbid_local_requests", "api_useragent"]);
+export const RESTRICTED_OPTIONS: ReadonlySet<string> = new Set(
+  Object.entries(A1111_OPTIONS as Record<string, A1111OptionSpec>)
+    .filter(([, spec]) => spec.restrictApi)
+    .map(([key]) => key),
+);
 
 export const Options = z.object(optionShape).meta({ id: "OptionsModel" });
 export type Options = z.output<typeof Options>;
