@@ -2,6 +2,14 @@
 import type { RouteHandler } from "../http/route.ts";
 import { ROUTES, type RouteDefinition } from "../../a1111/routes/table.ts";
 
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 function matchPath(template: string, path: string): Record<string, string> | null {
   const t = template.split("/");
   const p = path.split("/");
@@ -9,8 +17,12 @@ function matchPath(template: string, path: string): Record<string, string> | nul
   const params: Record<string, string> = {};
   for (let i = 0; i < t.length; i++) {
     const seg = t[i]!;
-    if (seg.startsWith("{") && seg.endsWith("}")) params[seg.slice(1, -1)] = decodeURIComponent(p[i]!);
-    else if (seg !== p[i]) return null;
+    if (seg.startsWith("{") && seg.endsWith("}")) {
+      // A malformed escape ("%25" is fine, "%E0%A4%A" is not) names nothing: the path does not match.
+      const value = safeDecode(p[i]!);
+      if (value === null) return null;
+      params[seg.slice(1, -1)] = value;
+    } else if (seg !== p[i]) return null;
   }
   return params;
 }

@@ -1,12 +1,16 @@
 /**
  * The local server (`npm start`): Node HTTP requests become API Gateway v2 events for the very handlers that run
- * in Lambda. Bodies over the configured limit are refused with 413 while streaming, never buffered whole.
+ * in Lambda. In front of them it does what API Gateway does for the deployed API (docs/security.md): credentials
+ * are checked before anything else, for every path, known or not, so an unauthenticated client learns nothing about
+ * the routes and sends no body; bodies over the limit are refused with 413 while streaming, never buffered whole;
+ * the bytes of bodies being read at once are bounded (429 beyond), as are connections, and slow clients time out.
  */
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { Context } from "aws-lambda";
-import { payloadTooLarge } from "../../a1111/errors.ts";
+import { payloadTooLarge, tooManyRequests } from "../../a1111/errors.ts";
 import type { HttpEvent, HttpResult } from "../http/event.ts";
+import { checkBasicAuth } from "../http/middlewares/basic-auth.ts";
 import { errorToResult } from "../http/middlewares/error-response.ts";
 import type { Services } from "../runtime/services.ts";
 import { buildEventV2 } from "./event-builder.ts";
@@ -38,47 +42,131 @@ function send(res: http.ServerResponse, result: HttpResult) {
   res.end(body);
 }
 
-const jsonResult = (statusCode: number, body: unknown): HttpResult => ({
-  statusCode,
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
+/** Limits of the local server; the defaults suit a developer's machine and a single-host deployment. */
+export interface ServerLimits {
+  /** Bytes of request bodies held in memory at once, across all requests. */
+  readonly bodyBudgetBytes: number;
+  /** Open connections at once. */
+  readonly maxConnections: number;
+  /** Time to receive the request headers, and the whole request. */
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this long. */
+  readonly keepAliveTimeoutMs: number;
+}
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | { tooLarge: number }> {
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  bodyBudgetBytes: 64 * 1024 * 1024,
+  maxConnections: 256,
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
+function readBody(req: http.IncomingMessage, limit: number, budget: BodyBudget): Promise<Buffer | { tooLarge: number } | { busy: true }> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) return Promise.resolve({ tooLarge: declared });
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
+    let held = 0;
+    let refused = false;
+    const release = () => budget.release(held);
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) parts.push(chunk);
-      else if (size > limit + DRAIN_ALLOWANCE) req.destroy();
+      if (refused) return;
+      if (size > limit) {
+        if (size > limit + DRAIN_ALLOWANCE) req.destroy();
+        return;
+      }
+      if (!budget.take(chunk.length)) {
+        // Answered now; the rest of the body is discarded as it arrives and the connection closed after the answer.
+        refused = true;
+        release();
+        held = 0;
+        parts.length = 0;
+        return resolve({ busy: true });
+      }
+      held += chunk.length;
+      parts.push(chunk);
     });
-    req.on("end", () => resolve(size > limit ? { tooLarge: size } : Buffer.concat(parts)));
-    req.on("close", () => (size > limit ? resolve({ tooLarge: size }) : undefined));
-    req.on("error", reject);
+    req.on("end", () => {
+      release();
+      resolve(size > limit ? { tooLarge: size } : Buffer.concat(parts));
+    });
+    req.on("close", () => {
+      release();
+      held = 0;
+      if (size > limit) resolve({ tooLarge: size });
+    });
+    req.on("error", (error) => {
+      release();
+      held = 0;
+      reject(error);
+    });
   });
 }
 
+/** The bytes of request bodies held at once. */
+interface BodyBudget {
+  take(bytes: number): boolean;
+  release(bytes: number): void;
+}
+
+function bodyBudget(limit: number): BodyBudget {
+  let used = 0;
+  return {
+    take(bytes) {
+      if (used + bytes > limit) return false;
+      used += bytes;
+      return true;
+    },
+    release(bytes) {
+      used = Math.max(0, used - bytes);
+    },
+  };
+}
+
+/** FastAPI's answer for a path no route has, and for a method the path does not take. */
+const routeMiss = (kind: "not-found" | "method-not-allowed"): HttpResult => ({
+  statusCode: kind === "not-found" ? 404 : 405,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ detail: kind === "not-found" ? "Not Found" : "Method Not Allowed" }),
+});
+
 /** Serves every route with handlers bound to `services` (its configuration, backend and state). */
-export function createServer(services: Services): http.Server {
+export function createServer(services: Services, limits: ServerLimits = DEFAULT_SERVER_LIMITS): http.Server {
   const { config } = services;
   const bound = new Map<string, (event: HttpEvent, context: Context) => Promise<HttpResult>>();
-  return http.createServer(async (req, res) => {
+  const budget = bodyBudget(limits.bodyBudgetBytes);
+  const server = http.createServer(async (req, res) => {
     const requestId = randomUUID();
+    const refuse = (result: HttpResult) => {
+      // The body was not read: close the connection after the answer rather than drain it.
+      res.shouldKeepAlive = false;
+      req.resume();
+      send(res, result);
+    };
     try {
       const url = req.url ?? "/";
       const path = url.split("?", 1)[0]!;
       const method = (req.method ?? "GET").toUpperCase();
       // CORS preflights go to any route with the path; its CORS middleware answers them (when configured).
       const preflight = method === "OPTIONS" && config.corsAllowOrigins.length > 0;
-      const match = findRoute(preflight ? "ANY" : method, path);
-      if (typeof match === "string") {
-        req.resume();
-        const notFound = match === "not-found";
-        return send(res, jsonResult(notFound ? 404 : 405, { detail: notFound ? "Not Found" : "Method Not Allowed" }));
+      if (!preflight) {
+        try {
+          checkBasicAuth(req.headers.authorization, config.apiAuth);
+        } catch (error) {
+          return refuse(errorToResult(error, requestId));
+        }
       }
-      const body = await readBody(req, config.maxBodyBytes);
-      if (!Buffer.isBuffer(body)) return send(res, errorToResult(payloadTooLarge(body.tooLarge, config.maxBodyBytes), requestId));
+      const match = findRoute(preflight ? "ANY" : method, path);
+      if (typeof match === "string") return refuse(routeMiss(match));
+      const body = await readBody(req, config.maxBodyBytes, budget);
+      if ("tooLarge" in body) return refuse(errorToResult(payloadTooLarge(body.tooLarge, config.maxBodyBytes), requestId));
+      if ("busy" in body) {
+        return refuse(errorToResult(tooManyRequests("this server is reading too many request bodies at once; try again shortly", 2), requestId));
+      }
       const event = buildEventV2({
         method,
         url,
@@ -97,6 +185,11 @@ export function createServer(services: Services): http.Server {
       if (!res.headersSent) send(res, errorToResult(error, requestId));
     }
   });
+  server.maxConnections = limits.maxConnections;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  return server;
 }
 
 /** Starts listening; resolves with the bound address once the socket is open. */

@@ -21,18 +21,22 @@ export function parseBasicCredentials(header: string | undefined): { user: strin
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Throws A1111's 401 unless the header carries one of `users`' credentials; nothing to check without users. */
+export function checkBasicAuth(header: string | undefined, users: readonly { user: string; password: string }[] | null): void {
+  if (!users) return;
+  const credentials = parseBasicCredentials(header);
+  if (credentials === "missing") throw unauthorized("Not authenticated");
+  if (credentials === "malformed") throw unauthorized("Invalid authentication credentials");
+  const given = digest(`${credentials.user}\0${credentials.password}`);
+  let ok = false;
+  for (const u of users) ok = timingSafeEqual(given, digest(`${u.user}\0${u.password}`)) || ok;
+  if (!ok) throw unauthorized("Incorrect username or password");
+}
+
 export function basicAuth(): RouteMiddleware {
   return {
     before(request) {
-      const users = request.context.platform.config.apiAuth;
-      if (!users) return;
-      const credentials = parseBasicCredentials(eventHeaders(request.event)["authorization"]);
-      if (credentials === "missing") throw unauthorized("Not authenticated");
-      if (credentials === "malformed") throw unauthorized("Invalid authentication credentials");
-      const given = digest(`${credentials.user}\0${credentials.password}`);
-      let ok = false;
-      for (const u of users) ok = timingSafeEqual(given, digest(`${u.user}\0${u.password}`)) || ok;
-      if (!ok) throw unauthorized("Incorrect username or password");
+      checkBasicAuth(eventHeaders(request.event)["authorization"], request.context.platform.config.apiAuth);
     },
   };
 }
