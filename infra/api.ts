@@ -1,10 +1,10 @@
 /**
  * The HTTP API: one function per entry of the route table (lib/a1111/routes/table.ts), so the deployed routes, the local
- * server and the tests are the same list. API Gateway HTTP API (v2 payloads; serverless-notes §1.3).
+ * server and the tests are the same list. API Gateway HTTP API (v2 payloads; docs/serverless.md §1.3).
  */
 import { ROUTES, routeKey, type RouteDefinition } from "../lib/a1111/routes/table.ts";
 
-/** Node 24 on AL2023: async handlers only, supported until 2028 (serverless-notes §4). */
+/** Node 24 on AL2023: async handlers only, supported until 2028 (docs/serverless.md §4). */
 export const NODE_RUNTIME = "nodejs24.x";
 
 /**

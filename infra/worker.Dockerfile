@@ -10,7 +10,7 @@
 # The Lambda image can serve HTTP as well, for a CPU host: its runtime starts through /lambda-entrypoint.sh, so
 #   docker run -p 8080:8080 -e HOST=0.0.0.0 --entrypoint node serena-worker lib/platform/worker/http-main.ts
 # The `http` stage runs the same code on an NVIDIA CUDA 12 + cuDNN 9 base (onnxruntime-node 1.30's CUDA provider
-# needs both; engine-notes §4.1), or on any other base given as HTTP_BASE, e.g. --build-arg HTTP_BASE=node:24-slim.
+# needs both; docs/engine-reference.md §4.1), or on any other base given as HTTP_BASE, e.g. --build-arg HTTP_BASE=node:24-slim.
 #
 # Models: SERENA_MODEL_DIR (a folder in the image or on a mounted volume) or SERENA_MODEL_S3_URI (copied to
 # SERENA_CACHE_DIR, /tmp by default, on the first request). With neither, the generated tiny test model is used.

@@ -1,12 +1,12 @@
 /**
  * The inference worker as a container-image Lambda (lib/platform/worker/lambda-handler.ts in the image built from
- * infra/worker.Dockerfile). sst.aws.Function builds container images for Python only (serverless-notes §1.3), so
+ * infra/worker.Dockerfile). sst.aws.Function builds container images for Python only (docs/serverless.md §1.3), so
  * this is raw Pulumi: an ECR repository, the image built and pushed with the docker-build provider, a role, a log
  * group and the function.
  */
 import path from "node:path";
 
-/** Lambda's ceilings (serverless-notes §4): 10 GB memory (6 vCPUs), 15 minutes, 10 GB of /tmp for model files. */
+/** Lambda's ceilings (docs/serverless.md §4): 10 GB memory (6 vCPUs), 15 minutes, 10 GB of /tmp for model files. */
 export const WORKER_LIMITS = { memoryMb: 10240, timeoutSeconds: 900, ephemeralStorageMb: 10240 } as const;
 
 /** Older images are deleted from the repository; each is a few GB of ECR storage. */

@@ -88,7 +88,7 @@ export function parseConfig(env: NodeJS.ProcessEnv) {
   return {
     host: e.HOST,
     port: e.PORT,
-    /** The CI fake answers txt2img/img2img only when CI is exactly "true" (DESIGN.md §2). */
+    /** The CI fake answers txt2img/img2img only when CI is exactly "true" (docs/architecture.md). */
     ciFake: e.CI === "true",
     apiAuth: e.SERENA_API_AUTH,
     corsAllowOrigins: e.SERENA_CORS_ALLOW_ORIGINS,

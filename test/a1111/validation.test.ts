@@ -1,4 +1,4 @@
-/** zod issues reported as pydantic v1 / FastAPI reports them (a1111-api.md §3.1): `{loc, msg, type[, ctx]}`. */
+/** zod issues reported as pydantic v1 / FastAPI reports them (docs/a1111-semantics.md §3.1): `{loc, msg, type[, ctx]}`. */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { RequestValidationError } from "../../lib/a1111/errors.ts";

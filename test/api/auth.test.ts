@@ -1,5 +1,5 @@
 /**
- * HTTP Basic auth with A1111's `--api-auth` semantics (a1111-api.md §3.2, §9.14): `user:pass,user2:pass2`, 401 in
+ * HTTP Basic auth with A1111's `--api-auth` semantics (docs/a1111-semantics.md §3.2, §9.14): `user:pass,user2:pass2`, 401 in
  * A1111's error shape with its three messages. Serena protects every route, /internal/ping included.
  */
 import { beforeAll, describe, expect, it } from "vitest";

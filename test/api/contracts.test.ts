@@ -53,7 +53,7 @@ describe.each<EventVersion>(["v2", "v1"])("every route with %s events", (version
     const sample = samples[route.file as RouteName];
     const reply = await client.send(route.method, await sampleUrl(route.path, sample, services), sample.body);
     expect(reply.status, reply.text.slice(0, 500)).toBe(contractOf(route.file).status ?? 200);
-    // A1111's log_and_time middleware adds X-Process-Time to every response (a1111-api.md §1).
+    // A1111's log_and_time middleware adds X-Process-Time to every response (docs/a1111-semantics.md §1).
     expect(reply.headers["x-process-time"]).toMatch(/^\d+\.\d{4}$/);
     const contract = contractOf(route.file);
     if (contract.response === null) {

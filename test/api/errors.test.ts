@@ -1,5 +1,5 @@
 /**
- * Malformed and out-of-range requests: 422 in FastAPI's `{"detail": [{loc, msg, type}]}` shape (a1111-api.md §3.1),
+ * Malformed and out-of-range requests: 422 in FastAPI's `{"detail": [{loc, msg, type}]}` shape (docs/a1111-semantics.md §3.1),
  * never a 5xx and never a stack trace.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * /sdapi/v1/extra-single-image and extra-batch-images with A1111's plain upscalers (a1111-api.md §9.5, §9.9, §9.10;
+ * /sdapi/v1/extra-single-image and extra-batch-images with A1111's plain upscalers (docs/a1111-semantics.md §9.5, §9.9, §9.10;
  * modules/upscaler.py `Upscaler.upscale`, scripts/postprocessing_upscale.py).
  */
 import { beforeAll, describe, expect, it } from "vitest";

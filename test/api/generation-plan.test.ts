@@ -1,6 +1,6 @@
 /**
  * What a request resolves to before any model runs (lib/a1111/generation): seeds, sizes, eta, the infotext of each image
- * (a1111-api.md §4.1) and the `info` object (§2.4), shared by the CI fake and the engine.
+ * (docs/a1111-semantics.md §4.1) and the `info` object (§2.4), shared by the CI fake and the engine.
  */
 import { describe, expect, it } from "vitest";
 import { generationInfo, infoJsonString } from "../../lib/a1111/generation/info.ts";

@@ -1,4 +1,4 @@
-/** img2img through the CI fake: init images as data: URIs or raw base64 (a1111-api.md §2.3, §8). */
+/** img2img through the CI fake: init images as data: URIs or raw base64 (docs/a1111-semantics.md §2.3, §8). */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { GenerationInfo } from "../../lib/a1111/schemas/generation-response.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";

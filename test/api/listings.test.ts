@@ -1,4 +1,4 @@
-/** The listing and system routes against the shapes and values of a1111-api.md §5.1, §5.2, §9.5, §9.6, §9.11–9.15. */
+/** The listing and system routes against the shapes and values of docs/a1111-semantics.md §5.1, §5.2, §9.5, §9.6, §9.11–9.15. */
 import { describe, expect, it } from "vitest";
 import { apiClient } from "../fixtures/api.ts";
 import { ciServices, testServices } from "../fixtures/services.ts";

@@ -1,5 +1,5 @@
 /**
- * /sdapi/v1/options and override_settings (a1111-api.md §2.2 field 28, §9.1, §9.2): every setting readable, valid
+ * /sdapi/v1/options and override_settings (docs/a1111-semantics.md §2.2 field 28, §9.1, §9.2): every setting readable, valid
  * changes stored, bad ones refused with 422 (A1111: 500), overrides applied for one request only.
  */
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-/** /sdapi/v1/png-info (a1111-api.md §4.3, §4.4): the infotext of PNGs and JPEGs, parsed as A1111 parses it. */
+/** /sdapi/v1/png-info (docs/a1111-semantics.md §4.3, §4.4): the infotext of PNGs and JPEGs, parsed as A1111 parses it. */
 import { describe, expect, it } from "vitest";
 import { PNGInfoResponse } from "../../lib/a1111/schemas/images.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
@@ -13,7 +13,7 @@ async function pngInfo(image: string) {
   return PNGInfoResponse.parse(reply.json());
 }
 
-/** The defaults parse_generation_parameters adds when a key is absent (a1111-api.md §4.3 table). */
+/** The defaults parse_generation_parameters adds when a key is absent (docs/a1111-semantics.md §4.3 table). */
 const PARSE_DEFAULTS = {
   "Clip skip": "1",
   "Hires resize-1": 0,

@@ -1,5 +1,5 @@
 /**
- * /sdapi/v1/progress, interrupt and skip (a1111-api.md §9.7, §9.8): the idle shape, A1111's progress formula, and
+ * /sdapi/v1/progress, interrupt and skip (docs/a1111-semantics.md §9.7, §9.8): the idle shape, A1111's progress formula, and
  * the state a running generation shows, observed through a backend that reports progress and polls the controls.
  */
 import { describe, expect, it } from "vitest";

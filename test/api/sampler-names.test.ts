@@ -1,6 +1,6 @@
 /**
- * Sampler and scheduler names as A1111 1.10 resolves them (`sd_samplers.get_sampler_and_scheduler`, a1111-api.md
- * §3.2, §5.2), with Serena's documented differences: aliases and any case accepted, unknown names reported.
+ * Sampler and scheduler names as A1111 1.10 resolves them (`sd_samplers.get_sampler_and_scheduler`,
+ * docs/a1111-semantics.md §3.2, §5.2), with Serena's documented differences: aliases and any case accepted, unknown names reported.
  */
 import { describe, expect, it } from "vitest";
 import { resolveSampler, samplerNames, scheduleTypeLabel, schedulerNames, type ResolvedSampler } from "../../lib/a1111/sampler-names.ts";

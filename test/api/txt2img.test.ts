@@ -1,5 +1,5 @@
 /**
- * txt2img through the CI fake (DESIGN.md §2): the response honours A1111's contract (a1111-api.md §2.4, §2.5, §4.1,
+ * txt2img through the CI fake (docs/architecture.md): the response honours A1111's contract (docs/a1111-semantics.md §2.4, §2.5, §4.1,
  * §11), the fake says it is fake, and without CI the route answers 503 instead of pretending.
  */
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { ciServices, testServices } from "../fixtures/services.ts";
 
 const TXT2IMG = "/sdapi/v1/txt2img";
 
-/** `Processed.js()` keys in order (a1111-api.md §2.4). */
+/** `Processed.js()` keys in order (docs/a1111-semantics.md §2.4). */
 const A1111_INFO_KEYS = [
   "prompt", "all_prompts", "negative_prompt", "all_negative_prompts", "seed", "all_seeds", "subseed", "all_subseeds",
   "subseed_strength", "width", "height", "sampler_name", "cfg_scale", "steps", "batch_size", "restore_faces",
@@ -39,7 +39,7 @@ describe("a batch through the CI fake", () => {
     const { images } = await txt2img(request);
     expect(images).toHaveLength(4);
     for (const image of images) {
-      // Bare base64 without a data: prefix (a1111-api.md §2.5).
+      // Bare base64 without a data: prefix (docs/a1111-semantics.md §2.5).
       expect(image).not.toMatch(/^data:/);
       expect(await describeImage(image)).toMatchObject({ format: "png", width: 320, height: 256 });
     }
@@ -50,7 +50,7 @@ describe("a batch through the CI fake", () => {
     expect(GENERATION_INFO_KEYS).toEqual(A1111_INFO_KEYS);
     expect(Object.keys(info)).toEqual(A1111_INFO_KEYS);
     expect(GenerationInfo.safeParse(info).success).toBe(true);
-    // Python's json.dumps separators (a1111-api.md §2.4).
+    // Python's json.dumps separators (docs/a1111-semantics.md §2.4).
     expect(infoText.startsWith('{"prompt": "a cat", "all_prompts": [')).toBe(true);
   });
 

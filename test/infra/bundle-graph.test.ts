@@ -1,6 +1,6 @@
 /**
  * The zip functions (every module under functions/, bundled by SST with esbuild) must not carry the engine:
- * onnxruntime-node is a native addon of ~290 MB that only the worker image holds (serverless-notes §4). esbuild
+ * onnxruntime-node is a native addon of ~290 MB that only the worker image holds (docs/serverless.md §4). esbuild
  * bundles what static imports and literal dynamic imports reach; it does not follow
  * `new Worker(new URL("./worker.ts", import.meta.url))`, which is how the local backend starts the engine, so this
  * walk does not either.

@@ -1,7 +1,7 @@
 /**
  * sst.config.ts evaluated with recording stubs (sst-stubs.ts): the deployed routes are exactly lib/a1111/routes/table.ts,
  * each bound to a handler that exists, within the HTTP API's and Lambda's limits; the worker image function, the
- * job runner, the secrets and the SERENA_* environment are what the code expects. Limits from serverless-notes §4:
+ * job runner, the secrets and the SERENA_* environment are what the code expects. Limits from docs/serverless.md §4:
  * HTTP API integrations stop at 30 s, Lambda memory and /tmp go up to 10,240 MB, a function runs at most 900 s.
  */
 import { existsSync, readFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * Evaluates sst.config.ts without AWS or the SST CLI (serverless-notes §2, item 3): the globals SST provides at
+ * Evaluates sst.config.ts without AWS or the SST CLI (docs/serverless.md §2, item 3): the globals SST provides at
  * deploy time are replaced by recorders, `run()` is awaited, and what it created comes back as data. This checks
  * the wiring (which routes, functions, secrets, permissions, variables), not that AWS would accept it; the
  * `typecheck:infra` script checks the arguments against SST's and Pulumi's real types.

@@ -2,7 +2,7 @@
  * vitest globalSetup: one fauxqs S3 emulator (npm, in-process, no Docker) for the whole run, on a free port. Tests
  * read its address with `inject("s3Endpoint")` and make their own bucket (s3.ts), so files running in parallel
  * never share objects. fauxqs was chosen over s3rver because it accepts the SDK's default checksummed uploads
- * (serverless-notes.md §5); the storage client still sets the settings that s3rver needs.
+ * (docs/serverless.md §5); the storage client still sets the settings that s3rver needs.
  */
 import { startFauxqs } from "fauxqs";
 import type { TestProject } from "vitest/node";

@@ -16,7 +16,7 @@ import type { Txt2ImgRequest } from "../schemas/generation.ts";
 import type { Options } from "../schemas/options.ts";
 import { passSettings } from "./sampling.ts";
 
-/** A1111 leaves a null denoising_strength to crash the hires pass (a1111-api.md §10); Serena uses its UI default. */
+/** A1111 leaves a null denoising_strength to crash the hires pass (docs/a1111-semantics.md §10); Serena uses its UI default. */
 export const DEFAULT_HIRES_DENOISING = 0.7;
 
 export interface HiresPlan {

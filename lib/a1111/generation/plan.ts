@@ -4,7 +4,6 @@
  * they agree on everything a client can see (docs/a1111-semantics.md).
  */
 import type { GenerationPlan, RgbImage, SamplingSpec } from "../../engine/plan.ts";
-import { parseExtraNetworks } from "../../engine/prompts/extra-networks.ts";
 import { allSeeds, allSubseeds, fixSeed } from "../../engine/rng/seeds.ts";
 import type { SamplerDefinition } from "../../engine/samplers/registry.ts";
 import { effectiveScheduler } from "../../engine/schedules/index.ts";
@@ -15,6 +14,7 @@ import type { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
 import type { Options } from "../schemas/options.ts";
 import { planHires, type HiresPlan } from "./hires.ts";
 import type { GenerationJob } from "./job.ts";
+import { checkExtraNetworks, withoutNetworks } from "./networks.ts";
 import { ignoredSettingWarnings, passSettings } from "./sampling.ts";
 
 export interface RequestPlan {
@@ -87,6 +87,7 @@ export function noiseMultiplier(job: GenerationJob): number {
 
 export function planRequest(job: GenerationJob, env: PlanEnvironment = {}): RequestPlan {
   const { request, options } = job;
+  checkExtraNetworks(request);
   const resolved = resolveSampler(request.sampler_name ?? request.sampler_index, request.scheduler);
   // The request schema already rejected unknown names; reaching this is a programming error.
   if ("error" in resolved) throw new Error(`unresolvable ${resolved.error} in a validated request`);
@@ -132,8 +133,6 @@ export function planRequest(job: GenerationJob, env: PlanEnvironment = {}): Requ
   };
 }
 
-/** Prompts as the text encoder sees them: extra-network tags (`<lora:…>`) removed (A1111 `extra_networks.parse_prompts`). */
-const withoutNetworks = (prompts: readonly string[]) => prompts.map((p) => parseExtraNetworks(p).prompt);
 
 /** The engine's plan for a request plan, with the client's init images already decoded. */
 export function enginePlan(plan: RequestPlan, initImages: readonly RgbImage[]): GenerationPlan {
@@ -146,7 +145,7 @@ export function enginePlan(plan: RequestPlan, initImages: readonly RgbImage[]): 
     batchSize: plan.batchSize,
     batchCount: plan.nIter,
     prompts: withoutNetworks(plan.prompts),
-    negativePrompts: withoutNetworks(plan.negativePrompts),
+    negativePrompts: plan.negativePrompts,
     seeds: plan.seeds,
     subseeds: plan.subseeds,
     subseedStrength: r.subseed_strength,
@@ -173,7 +172,7 @@ export function enginePlan(plan: RequestPlan, initImages: readonly RgbImage[]): 
           sampling: hires.sampling,
           denoisingStrength: hires.denoisingStrength,
           prompts: withoutNetworks(Array.from({ length: plan.imageCount }, () => hires.prompt)),
-          negativePrompts: withoutNetworks(Array.from({ length: plan.imageCount }, () => hires.negativePrompt)),
+          negativePrompts: Array.from({ length: plan.imageCount }, () => hires.negativePrompt),
         }
       : null,
   };

@@ -1,6 +1,6 @@
 /**
  * Images sent by clients: raw base64 or a `data:image/...;base64,` URI (A1111 `decode_base64_to_image`,
- * a1111-api.md §8). Anything that is not a decodable image within Serena's pixel limit is a 422 naming the field,
+ * docs/a1111-semantics.md §8). Anything that is not a decodable image within Serena's pixel limit is a 422 naming the field,
  * where A1111 answers 500 "Invalid encoded image". Image URLs are refused: fetching arbitrary URLs from a
  * function is a server-side request forgery risk, and clients can send the bytes.
  */

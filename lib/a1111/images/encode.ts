@@ -1,5 +1,5 @@
 /**
- * Image files as A1111 returns them (a1111-api.md §2.5, §4.2): PNG with a `parameters` text chunk, or JPEG/WebP
+ * Image files as A1111 returns them (docs/a1111-semantics.md §2.5, §4.2): PNG with a `parameters` text chunk, or JPEG/WebP
  * with the infotext in EXIF UserComment; format and quality from the options (`samples_format`, `jpeg_quality`).
  */
 import sharp from "sharp";

@@ -1,6 +1,6 @@
 /**
  * A minimal EXIF block holding only UserComment, written the way A1111 writes infotexts into JPEG/WebP
- * (piexif `UserComment.dump(text, encoding="unicode")`: "UNICODE\0" then UTF-16-BE; a1111-api.md §2.5), and the
+ * (piexif `UserComment.dump(text, encoding="unicode")`: "UNICODE\0" then UTF-16-BE; docs/a1111-semantics.md §2.5), and the
  * reader for it. Big-endian TIFF layout: IFD0 with one ExifIFD pointer, Exif IFD with one UserComment entry.
  */
 const EXIF_IFD_POINTER = 0x8769;

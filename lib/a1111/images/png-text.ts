@@ -2,7 +2,7 @@
  * PNG text chunks (tEXt, zTXt, iTXt), read and written at the chunk level. sharp re-encodes pixels but has no
  * API for arbitrary text chunks, so the infotext is inserted into sharp's PNG output here. CRC-32 is
  * node:zlib's. Writing follows Pillow's `PngInfo.add_text`, as A1111 uses it: tEXt when the value is Latin-1,
- * otherwise an uncompressed iTXt (a1111-api.md §2.5).
+ * otherwise an uncompressed iTXt (docs/a1111-semantics.md §2.5).
  */
 import { crc32, inflateSync } from "node:zlib";
 

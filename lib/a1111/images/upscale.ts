@@ -1,6 +1,6 @@
 /**
  * The Extras "Upscale" step with A1111's plain upscalers (scripts/postprocessing_upscale.py, modules/upscaler.py,
- * a1111-api.md §9.5 and §9.9): scale by a factor (mode 0) or to a size (mode 1, optionally centre-cropped), the
+ * docs/a1111-semantics.md §9.5 and §9.9): scale by a factor (mode 0) or to a size (mode 1, optionally centre-cropped), the
  * target floored to a multiple of 8, a second upscaler blended in by visibility, and the `postprocessing` infotext.
  */
 import { findUpscaler } from "../../engine/upscalers.ts";

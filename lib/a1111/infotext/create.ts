@@ -1,6 +1,6 @@
 /**
  * The infotext ("generation parameters") A1111 writes into every image (processing.create_infotext,
- * a1111-api.md §4.1): prompt, optional negative prompt line, then `Key: value` pairs in A1111's fixed order.
+ * docs/a1111-semantics.md §4.1): prompt, optional negative prompt line, then `Key: value` pairs in A1111's fixed order.
  */
 import { pyJsonDumpsUnicode, pyStr, type PyValue } from "./python-format.ts";
 

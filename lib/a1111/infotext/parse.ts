@@ -1,6 +1,6 @@
 /**
  * Reading an infotext back into fields, as A1111's `infotext_utils.parse_generation_parameters` does
- * (a1111-api.md §4.3). Every parsed value stays a string; defaults for absent keys are added after parsing.
+ * (docs/a1111-semantics.md §4.3). Every parsed value stays a string; defaults for absent keys are added after parsing.
  */
 import { parsePromptAttention } from "../../engine/prompts/attention.ts";
 

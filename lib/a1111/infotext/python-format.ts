@@ -66,7 +66,7 @@ function escapeAscii(s: string): string {
 
 /**
  * Python's `json.dumps(v)` with its defaults: separators ", " and ": ", `ensure_ascii=True`; how A1111 writes
- * `info` (a1111-api.md §2.4). `undefined` values become null, as A1111's `default=lambda o: None` does.
+ * `info` (docs/a1111-semantics.md §2.4). `undefined` values become null, as A1111's `default=lambda o: None` does.
  */
 export function pyJsonDumps(v: PyValue | undefined): string {
   if (v === undefined || v === null) return "null";

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiError, invalidField } from "../errors.ts";
 import type { GenerationJob, GenerationOutput } from "../generation/job.ts";
+import { checkExtraNetworks } from "../generation/networks.ts";
 import { generationResponse } from "../generation/response.ts";
 import { decodeImage } from "../images/decode.ts";
 import type { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
@@ -40,6 +41,7 @@ export async function checkClientImages(request: Img2ImgRequest): Promise<void> 
 
 /** A generation job with every check a request gets before anything runs: settings, checkpoint, client images. */
 export async function checkedJob(type: GenerationJob["type"], request: Txt2ImgRequest | Img2ImgRequest, ctx: RouteContext): Promise<GenerationJob> {
+  checkExtraNetworks(request);
   const options = await effectiveOptions(await ctx.services.options.get(), request.override_settings, ctx);
   if (type === "img2img") await checkClientImages(request as Img2ImgRequest);
   return type === "txt2img" ? { type, request: request as Txt2ImgRequest, options } : { type, request: request as Img2ImgRequest, options };

@@ -1,4 +1,4 @@
-/** Listing routes: samplers, schedulers, upscalers, latent upscale modes, models (a1111-api.md §5, §9). */
+/** Listing routes: samplers, schedulers, upscalers, latent upscale modes, models (docs/a1111-semantics.md §5, §9). */
 import { z } from "zod";
 
 export const SamplerItem = z

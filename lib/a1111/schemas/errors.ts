@@ -1,4 +1,4 @@
-/** Error bodies: A1111's `handle_exception` shape and FastAPI's 422 (a1111-api.md §3). */
+/** Error bodies: A1111's `handle_exception` shape and FastAPI's 422 (docs/a1111-semantics.md §3). */
 import { z } from "zod";
 
 export const HTTPErrorBody = z

@@ -1,5 +1,5 @@
 /**
- * Field builders with pydantic v1's lax coercion, which A1111 clients rely on (a1111-api.md §2.1):
+ * Field builders with pydantic v1's lax coercion, which A1111 clients rely on (docs/a1111-semantics.md §2.1):
  * numeric strings become numbers, floats are truncated for int fields, booleans accept 0/1/"true"/"yes"…,
  * numbers become strings for str fields. Messages are pydantic v1's, so 422 bodies read like FastAPI's.
  *

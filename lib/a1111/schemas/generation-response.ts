@@ -1,5 +1,5 @@
 /**
- * txt2img / img2img responses (a1111-api.md §2.4): base64 images, the request echo, and `info`, a JSON *string*
+ * txt2img / img2img responses (docs/a1111-semantics.md §2.4): base64 images, the request echo, and `info`, a JSON *string*
  * whose object has A1111's 32 keys in A1111's order (`Processed.js()`).
  */
 import { z } from "zod";

@@ -1,6 +1,6 @@
 /**
  * txt2img and img2img request bodies: every A1111 v1.10.1 field in model order with its *API* default
- * (a1111-api.md §2.2, §2.3), lax coercion (fields.ts), and Serena's bounds (limits.ts).
+ * (docs/a1111-semantics.md §2.2, §2.3), lax coercion (fields.ts), and Serena's bounds (limits.ts).
  */
 import { z } from "zod";
 import { findLatentUpscaleMode, findUpscaler, LATENT_UPSCALE_MODES, UPSCALERS } from "../../engine/upscalers.ts";
@@ -29,7 +29,7 @@ const unit = { min: 0, max: 1 };
 const nonNegative = { min: 0, max: 1000 };
 const prompt = () => strField("", LIMITS.maxPromptLength);
 
-/** Fields 1–21 of both models (a1111-api.md §2.2). */
+/** Fields 1–21 of both models (docs/a1111-semantics.md §2.2). */
 const head = {
   prompt: prompt(),
   negative_prompt: prompt(),

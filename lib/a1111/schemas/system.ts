@@ -1,4 +1,4 @@
-/** Progress, interrupt/skip, memory and cmd-flags (a1111-api.md §9.7, §9.8, §9.11, §9.12). */
+/** Progress, interrupt/skip, memory and cmd-flags (docs/a1111-semantics.md §9.7, §9.8, §9.11, §9.12). */
 import { z } from "zod";
 import { boolField } from "./fields.ts";
 

@@ -7,7 +7,7 @@ import type { FloatType, TensorIo } from "./tensor-io.ts";
 
 /**
  * The IO contract of each SD component, read from the ONNX sessions' metadata. Exporters disagree on dtypes and
- * ranks (engine-notes §0.1, §1.2), so nothing here is assumed: names are the ones every exporter shares, types
+ * ranks (docs/engine-reference.md §0.1, §1.2), so nothing here is assumed: names are the ones every exporter shares, types
  * and ranks are whatever the file says.
  */
 
@@ -100,7 +100,7 @@ export function readUnetIo(session: InferenceSession, file: string): UnetIo {
  * The timestep tensor for one UNet call on `batch` samples. Dynamic-length vectors get one copy per sample (a
  * traced `timesteps.expand(batch)` accepts [1] or [batch]; [batch] also suits exports without the expand).
  * int64 exports take whole timesteps: t is rounded, so the fractional t of k-diffusion samplers is lost
- * (engine-notes §0.2).
+ * (docs/engine-reference.md §0.2).
  */
 export function timestepTensor(io: TimestepIo, t: number, batch: number): Tensor {
   const dims = io.length === "scalar" ? [] : [io.length === "dynamic" ? batch : io.length];

@@ -124,7 +124,7 @@ class OnnxDiffusionModel implements DiffusionModel {
     };
     const [batch, channels, height, width] = shape;
     // diffusers' ONNX pipeline decodes one image at a time: half-precision VAE decoders give strange results for
-    // batches larger than one (pipeline_onnx_stable_diffusion.py; engine-notes §1.2).
+    // batches larger than one (pipeline_onnx_stable_diffusion.py; docs/engine-reference.md §1.2).
     if (io.floatType === "float32" || batch === 1) return run(latents, shape);
     const perLatent = channels * height * width;
     const images: Float32Array[] = [];

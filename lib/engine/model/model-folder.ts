@@ -9,7 +9,7 @@ export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
 
 export type PredictionType = "epsilon" | "v_prediction";
 
-/** The scheduler_config.json fields k-diffusion sampling needs (engine-notes §1.1). */
+/** The scheduler_config.json fields k-diffusion sampling needs (docs/engine-reference.md §1.1). */
 export interface NoiseScheduleConfig {
   readonly betaStart: number;
   readonly betaEnd: number;
@@ -54,7 +54,7 @@ const VaeConfigSchema = z.looseObject({
   latent_channels: z.number().int().positive().optional(),
 });
 
-// tokenizer_config.json stores tokens as a string or as {"__type": "AddedToken", "content": …} (engine-notes §1.1).
+// tokenizer_config.json stores tokens as a string or as {"__type": "AddedToken", "content": …} (docs/engine-reference.md §1.1).
 const TokenSchema = z.union([z.string(), z.looseObject({ content: z.string() })]).nullable().optional();
 const TokenizerConfigSchema = z.looseObject({ pad_token: TokenSchema });
 
@@ -95,7 +95,7 @@ async function readPadToken(tokenizerDir: string): Promise<string | null> {
 }
 
 /**
- * Reads and checks a diffusers/optimum ONNX folder (engine-notes §1.1): model_index.json, the three required ONNX
+ * Reads and checks a diffusers/optimum ONNX folder (docs/engine-reference.md §1.1): model_index.json, the three required ONNX
  * components, the optional VAE encoder, the tokenizer, scheduler_config.json and the VAE config. Only the layout is
  * trusted, never `_class_name`; SDXL folders (text_encoder_2) are refused.
  */

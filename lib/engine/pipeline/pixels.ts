@@ -2,7 +2,7 @@
 
 /**
  * A1111's conversion (processing.py): clamp((x + 1)/2, 0, 1) · 255, then numpy's astype(uint8), which truncates
- * (diffusers rounds instead; engine-notes §1.3).
+ * (diffusers rounds instead; docs/engine-reference.md §1.3).
  */
 export function tensorToRgb(pixels: Float32Array, index: number, width: number, height: number): Buffer {
   const plane = width * height;

@@ -1,6 +1,6 @@
 /**
  * A1111's `ImageRNG` (modules/rng.py): one noise generator per image, so an image's noise depends on its own
- * seeds only, never on the batch it is in (shared/a1111-api.md §6.2–6.3, §6.5).
+ * seeds only, never on the batch it is in (docs/a1111-semantics.md §6.2–6.3, §6.5).
  */
 import { addToSeed } from "./seed.ts";
 import type { Seed } from "./seed.ts";

@@ -1,6 +1,6 @@
 /**
  * A1111's "NV" noise source (modules/rng_philox.py): Philox4x32-10 plus a sine-only Box–Muller, imitating
- * `torch.randn(..., device="cuda")`. Reproduces rng_philox.py bit for bit (shared/a1111-api.md §6.4).
+ * `torch.randn(..., device="cuda")`. Reproduces rng_philox.py bit for bit (docs/a1111-semantics.md §6.4).
  */
 import { seedWords } from "./seed.ts";
 import type { Seed } from "./seed.ts";

@@ -1,4 +1,4 @@
-/** Seed bookkeeping from A1111's modules/processing.py (shared/a1111-api.md §6.1–6.2). */
+/** Seed bookkeeping from A1111's modules/processing.py (docs/a1111-semantics.md §6.1–6.2). */
 import { randomInt } from "node:crypto";
 
 /** `random.randrange(4294967294)`: random seeds are uniform on [0, 4294967293]. */

@@ -1,7 +1,7 @@
 /**
  * A1111's `opts.randn_source` and `create_generator` (modules/rng.py). "GPU" means CUDA's `torch.randn`, which
  * no CPU can reproduce bit for bit; Serena maps it to "NV", A1111's numpy imitation of CUDA Philox, which agrees
- * with NVIDIA GPUs to about 1e-7 (shared/a1111-api.md §6.4).
+ * with NVIDIA GPUs to about 1e-7 (docs/a1111-semantics.md §6.4).
  */
 import { PhiloxGenerator } from "./philox.ts";
 import type { Seed } from "./seed.ts";

@@ -3,7 +3,7 @@
  * float32 tensors. The path reproduced is PyTorch's scalar `normal_fill` (aten/src/ATen/native/cpu/
  * DistributionTemplates.h), which every contiguous float32 tensor of 16 or more elements takes; builds that
  * dispatch to the AVX2 kernel (`normal_fill_AVX2`) use approximate log/sincos and differ in the low bits
- * (shared/a1111-api.md §6.4).
+ * (docs/a1111-semantics.md §6.4).
  */
 import { Mt19937 } from "./mt19937.ts";
 import { seedWords } from "./seed.ts";

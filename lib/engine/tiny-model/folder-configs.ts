@@ -11,7 +11,7 @@ const ONNX_COMPONENT = ["diffusers", "OnnxRuntimeModel"];
 /**
  * model_index.json. The diffusers script writes an OnnxStableDiffusionPipeline whose components are
  * OnnxRuntimeModel (e.g. Dia1Up/Meinamix-for-ONNX, diffusers 0.24.0); optimum saves the source pipeline's config
- * (optimum-onnx exporters/onnx/convert.py `model.save_config`). engine-notes §1.1.
+ * (optimum-onnx exporters/onnx/convert.py `model.save_config`). docs/engine-reference.md §1.1.
  */
 function modelIndex(spec: TinyModelSpec, scheduler: string): unknown {
   if (spec.exporter === "diffusers") {
@@ -44,7 +44,7 @@ function modelIndex(spec: TinyModelSpec, scheduler: string): unknown {
   };
 }
 
-/** SD 1.5's scheduler_config.json (engine-notes §1.1); SD 2.x 768-v ships a DDIM one with v_prediction. */
+/** SD 1.5's scheduler_config.json (docs/engine-reference.md §1.1); SD 2.x 768-v ships a DDIM one with v_prediction. */
 function schedulerConfig(spec: TinyModelSpec, scheduler: string): unknown {
   return {
     _class_name: scheduler,
@@ -111,7 +111,7 @@ export function folderConfigs(spec: TinyModelSpec): FolderConfigs {
 
 /**
  * tokenizer_config.json / special_tokens_map.json for the variant: the SD 1.x files as they are, or with SD 2.x's
- * pad token "!" (id 0; engine-notes §6.1). `pad_token` is a plain string in both files.
+ * pad token "!" (id 0; docs/engine-reference.md §6.1). `pad_token` is a plain string in both files.
  */
 export function tokenizerJson(source: Record<string, unknown>, spec: TinyModelSpec): Record<string, unknown> {
   return { ...source, pad_token: spec.padToken };

@@ -3,7 +3,7 @@ import type { EncodedModel } from "./onnx-graph-builder.ts";
 import { seededNormals } from "./seeded-normals.ts";
 import type { TinyModelSpec } from "./variants.ts";
 
-/** CLIP's vocabulary size and context length (engine-notes §6.1): the embedding table is 49,408 × hidden size. */
+/** CLIP's vocabulary size and context length (docs/engine-reference.md §6.1): the embedding table is 49,408 × hidden size. */
 export const CLIP_VOCAB_SIZE = 49408;
 export const CLIP_MAX_LENGTH = 77;
 

@@ -1,6 +1,6 @@
 import { seededNormals } from "./seeded-normals.ts";
 
-/** SD 1.x/2.x VAE scaling factor (diffusers AutoencoderKL config; engine-notes §1.3). */
+/** SD 1.x/2.x VAE scaling factor (diffusers AutoencoderKL config; docs/engine-reference.md §1.3). */
 export const SD_VAE_SCALING_FACTOR = 0.18215;
 
 const RGB = 3;

@@ -2,7 +2,7 @@ import type { Dim } from "./onnx-graph-builder.ts";
 
 /**
  * The exporter variants the tiny model can imitate. Each one reproduces the IO contract (names, dtypes, ranks,
- * dynamic axes, external data file, JSON files) of a real exporter generation, per engine-notes §1.2:
+ * dynamic axes, external data file, JSON files) of a real exporter generation, per docs/engine-reference.md §1.2:
  *
  * | variant              | exporter                      | input_ids | timestep            | vae_encoder out          | unet external data |
  * |----------------------|-------------------------------|-----------|---------------------|--------------------------|--------------------|

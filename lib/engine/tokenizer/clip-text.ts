@@ -2,7 +2,7 @@ import { htmlUnescape } from "./html-unescape.ts";
 
 /**
  * CLIP's text clean-up before BPE (openai/CLIP `simple_tokenizer.py`: `basic_clean`, `whitespace_clean`, `.lower()`).
- * `ftfy.fix_text` is reduced to its NFC normalisation (engine-notes §6.1): its mojibake, quote and width repairs
+ * `ftfy.fix_text` is reduced to its NFC normalisation (docs/engine-reference.md §6.1): its mojibake, quote and width repairs
  * are not reproduced.
  */
 export function cleanClipText(text: string): string {

@@ -78,7 +78,7 @@ function tokenId(vocab: Readonly<Record<string, number>>, token: string, role: s
 
 /**
  * A `tokenizer.json`-shaped object for vocab.json + merges.txt, modelled on Hugging Face's CLIPTokenizerFast
- * (transformers `convert_slow_tokenizer.CLIPConverter`; engine-notes §6.4): NFC + whitespace + lower-case
+ * (transformers `convert_slow_tokenizer.CLIPConverter`; docs/engine-reference.md §6.4): NFC + whitespace + lower-case
  * normalizer, CLIP's pre-tokenizer regex (single digits are separate pieces), byte-level alphabet, BPE with `</w>`.
  */
 function clipTokenizerJson(

@@ -5,7 +5,7 @@
  * - Retries: the AWS SDK's own (throttling, 5xx from the Lambda service, connection errors), bounded by
  *   SERENA_WORKER_RETRIES. An invocation that ran and failed comes back as a FunctionError and is not retried.
  * - Time: SERENA_WORKER_TIMEOUT_MS aborts the wait with a 504; the invocation itself runs on to its own timeout.
- * - Size: Lambda takes and returns at most 6 MB (serverless-notes §4), so the request asks the worker to store
+ * - Size: Lambda takes and returns at most 6 MB (docs/serverless.md §4), so the request asks the worker to store
  *   images past `inlineLimitBytes` in the bucket.
  * - A local endpoint (SERENA_LAMBDA_ENDPOINT, tests and development) is called like AWS, signed with whatever
  *   credentials are given; emulators do not check them.

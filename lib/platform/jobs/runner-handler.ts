@@ -2,7 +2,7 @@
  * The job runner function (functions/job-runner.ts): a plain Lambda handler, not an HTTP route, invoked
  * asynchronously with `{"jobId": "<id>"}` by dispatch.ts. It stops the job 15 s before its own time limit so that
  * the job ends as failed (504) instead of staying "running" after Lambda kills the instance. Under CI=true it uses
- * the CI fake backend, as the generation routes do (DESIGN.md §2).
+ * the CI fake backend, as the generation routes do (docs/architecture.md).
  */
 import type { Context } from "aws-lambda";
 import { z } from "zod";

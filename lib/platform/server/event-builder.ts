@@ -1,6 +1,6 @@
 /**
  * API Gateway HTTP API (payload format 2.0) events from plain request parts, as AWS builds them
- * (serverless-notes §6): lower-case headers with repeated values comma-joined, cookies split out, query keys
+ * (docs/serverless.md §6): lower-case headers with repeated values comma-joined, cookies split out, query keys
  * comma-joined, the body as UTF-8 text for textual content types and base64 otherwise. The local server and the
  * tests share it, so both speak exactly what the deployed functions receive.
  */

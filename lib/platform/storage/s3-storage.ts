@@ -1,7 +1,7 @@
 /**
  * ObjectStorage over `@aws-sdk/client-s3`. With an endpoint override (a local S3-compatible server in tests and
  * development) the client uses path-style URLs and computes checksums only when an operation requires them:
- * s3rver otherwise stores streamed uploads with their aws-chunked framing (serverless-notes.md §5), and fauxqs
+ * s3rver otherwise stores streamed uploads with their aws-chunked framing (docs/serverless.md §5), and fauxqs
  * accepts both.
  */
 import {

@@ -2,7 +2,7 @@
  * The inference function's handler (container image, infra/worker.Dockerfile): the Invoke payload is a
  * WorkerRequest and the return value its WorkerResponse. Dependencies are built on the first invocation and kept
  * for the life of the container, so a warm container answers with its model already loaded. Building them lazily
- * keeps a model download out of Lambda's 10-second init phase (serverless-notes §4).
+ * keeps a model download out of Lambda's 10-second init phase (docs/serverless.md §4).
  */
 import { getConfig } from "../config.ts";
 import type { WorkerResponse } from "../inference/job-protocol.ts";

@@ -1,5 +1,5 @@
 /**
- * Client images (A1111 `decode_base64_to_image`, a1111-api.md §8): raw base64 or a data: URI; anything else is a
+ * Client images (A1111 `decode_base64_to_image`, docs/a1111-semantics.md §8): raw base64 or a data: URI; anything else is a
  * 422 at the field's location (Serena's answer where A1111 gives 500 "Invalid encoded image").
  */
 import sharp from "sharp";

@@ -1,5 +1,5 @@
 /**
- * Output files as A1111 writes them (a1111-api.md §2.5, §4.2): PNG with text chunks; JPEG flattened to RGB with the
+ * Output files as A1111 writes them (docs/a1111-semantics.md §2.5, §4.2): PNG with text chunks; JPEG flattened to RGB with the
  * infotext in EXIF UserComment; WebP with it in EXIF as well.
  */
 import sharp from "sharp";

@@ -1,6 +1,6 @@
 /**
  * The infotext in EXIF UserComment, as A1111 writes it with piexif (`UserComment.dump(text, encoding="unicode")`:
- * "UNICODE\0" then UTF-16-BE, a1111-api.md §2.5) and as it reads it back, including what other writers produce.
+ * "UNICODE\0" then UTF-16-BE, docs/a1111-semantics.md §2.5) and as it reads it back, including what other writers produce.
  */
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * PNG text chunks as Pillow reads and writes them (a1111-api.md §2.5, §4.2): tEXt for Latin-1 values, an
+ * PNG text chunks as Pillow reads and writes them (docs/a1111-semantics.md §2.5, §4.2): tEXt for Latin-1 values, an
  * uncompressed iTXt otherwise; tEXt, zTXt and iTXt (compressed or not) read back. Chunks for the reader are built
  * by hand in test/fixtures/images.ts from the PNG specification.
  */

@@ -1,4 +1,4 @@
-/** Writing an infotext (A1111 `processing.create_infotext`, a1111-api.md §4.1). */
+/** Writing an infotext (A1111 `processing.create_infotext`, docs/a1111-semantics.md §4.1). */
 import { describe, expect, it } from "vitest";
 import { createInfotext, quoteInfotextValue } from "../../../lib/a1111/infotext/create.ts";
 import { pyFloat } from "../../../lib/a1111/infotext/python-format.ts";

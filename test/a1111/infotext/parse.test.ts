@@ -1,5 +1,5 @@
 /**
- * Reading an infotext back (A1111 `infotext_utils.parse_generation_parameters`, a1111-api.md §4.3). Every parsed
+ * Reading an infotext back (A1111 `infotext_utils.parse_generation_parameters`, docs/a1111-semantics.md §4.3). Every parsed
  * value stays a string; the defaults of §4.3's table are added when a key is absent.
  */
 import { describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 /**
  * Python's value formatting as A1111's infotext (`str(v)`) and `info` (`json.dumps(v)`) use it. Expected strings are
  * what CPython 3 prints: `repr(float)` is the shortest round-trip repr with ".0" for integral values and an exponent
- * below 1e-4 or from 1e16; json.dumps uses ", " / ": " and ensure_ascii=True (a1111-api.md §2.4).
+ * below 1e-4 or from 1e16; json.dumps uses ", " / ": " and ensure_ascii=True (docs/a1111-semantics.md §2.4).
  */
 import { describe, expect, it } from "vitest";
 import { formatPyFloat, pyFloat, pyJsonDumps, pyJsonDumpsUnicode, pyStr } from "../../../lib/a1111/infotext/python-format.ts";

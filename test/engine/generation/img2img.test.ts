@@ -18,7 +18,7 @@ describe("img2img", () => {
     expect(low.info.infotexts[0]).toContain("Denoising strength: 0.3");
   });
 
-  it("runs t_enc + 1 steps (20 steps at 0.75 → 16, a1111-api.md §8)", async () => {
+  it("runs t_enc + 1 steps (20 steps at 0.75 → 16, docs/a1111-semantics.md §8)", async () => {
     const engine = await tinyA1111();
     let last = 0;
     await engine.generate(img2imgJob({ seed: 1, steps: 20, width: 64, height: 64, denoising_strength: 0.75, init_images: [await gradientDataUri(64, 64)] }), {

@@ -1,4 +1,4 @@
-/** Every exporter variant engine-notes §1.2 describes loads and generates with the same engine code. */
+/** Every exporter variant docs/engine-reference.md §1.2 describes loads and generates with the same engine code. */
 import { describe, expect, it } from "vitest";
 import { TINY_MODEL_VARIANTS } from "../../../lib/engine/tiny-model/index.ts";
 import { gradientDataUri, img2imgJob, pixelSpread, tinyA1111, txt2imgJob } from "../../fixtures/engine.ts";

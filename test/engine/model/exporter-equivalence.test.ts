@@ -57,7 +57,7 @@ describe("the same weights give the same results through every exporter's IO", (
     expect(maxAbsDifference(await run("sd1-diffusers-fp16"), reference)).toBeLessThan(2e-2);
   });
 
-  it("predictNoise at a fractional timestep: float exports keep it, int64 exports round it (engine-notes §0.2)", async () => {
+  it("predictNoise at a fractional timestep: float exports keep it, int64 exports round it (docs/engine-reference.md §0.2)", async () => {
     const embeddings = await context("sd1-diffusers");
     const run = (variant: Sd1Variant, t: number) => models.get(variant)!.predictNoise(sample, shape, t, embeddings, [2, 77, 32]);
     const fractional = await run("sd1-optimum-1.24", 320.6);

@@ -8,7 +8,7 @@ import { ensureTinyModel } from "../../../lib/engine/tiny-model/index.ts";
 const cache = join(tmpdir(), "serena-tiny-models");
 
 describe("listExternalData reads the external data references of a model.onnx", () => {
-  // engine-notes §1.4: diffusers script / Olive → weights.pb; optimum → model.onnx_data; small models stay inline.
+  // docs/engine-reference.md §1.4: diffusers script / Olive → weights.pb; optimum → model.onnx_data; small models stay inline.
   it.each([
     ["sd1-diffusers", "weights.pb"],
     ["sd1-diffusers-fp16", "weights.pb"],

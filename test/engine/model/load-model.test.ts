@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe("model facts", () => {
-  // Expected facts follow the variant table (engine-notes §1.2) and folder contents (§1.1): SD 2.x uses
+  // Expected facts follow the variant table (docs/engine-reference.md §1.2) and folder contents (§1.1): SD 2.x uses
   // v_prediction; int64 timesteps for optimum < 1.24; latent_parameters from optimum 1.23 on.
   it.each([
     ["sd1-diffusers", "sd1", "epsilon", 32, "float32", false, "latent_sample"],
@@ -50,7 +50,7 @@ describe("model facts", () => {
     });
   });
 
-  it.each(TINY_MODEL_VARIANTS)("%s: the noise schedule comes from scheduler_config.json (engine-notes §1.1)", (variant) => {
+  it.each(TINY_MODEL_VARIANTS)("%s: the noise schedule comes from scheduler_config.json (docs/engine-reference.md §1.1)", (variant) => {
     expect(models.get(variant)!.facts.noiseSchedule).toEqual({
       betaStart: 0.00085,
       betaEnd: 0.012,
@@ -69,13 +69,13 @@ describe("model facts", () => {
     expect(models.get("sd1-diffusers")!.facts.tokenizerDir).toBe(join(dirs.get("sd1-diffusers")!, "tokenizer"));
   });
 
-  it("reads scaling_factor from vae_decoder/config.json and defaults to 0.18215 without it (engine-notes §1.3)", async () => {
+  it("reads scaling_factor from vae_decoder/config.json and defaults to 0.18215 without it (docs/engine-reference.md §1.3)", async () => {
     expect(DEFAULT_VAE_SCALING_FACTOR).toBe(0.18215);
     const copy = await mkdtemp(join(tmpdir(), "sdxl-vae-"));
     await cp(dirs.get("sd1-optimum-1.24")!, copy, { recursive: true });
     const configPath = join(copy, "vae_decoder/config.json");
     const config = JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>;
-    // 0.13025: the SDXL VAE's factor, andrewcchoi/stabilityai-stable-diffusion-xl-base-1.0 (engine-notes §1.3).
+    // 0.13025: the SDXL VAE's factor, andrewcchoi/stabilityai-stable-diffusion-xl-base-1.0 (docs/engine-reference.md §1.3).
     await writeFile(configPath, JSON.stringify({ ...config, scaling_factor: 0.13025 }));
     const model = await loadModel(copy);
     expect(model.facts.vaeScalingFactor).toBe(0.13025);
@@ -84,7 +84,7 @@ describe("model facts", () => {
 });
 
 describe("model family", () => {
-  // engine-notes §1.1: encoder_hidden_states width 768 → SD 1.x, 1024 → SD 2.x; §6.1: SD 2.x pads with "!".
+  // docs/engine-reference.md §1.1: encoder_hidden_states width 768 → SD 1.x, 1024 → SD 2.x; §6.1: SD 2.x pads with "!".
   it("goes by the text hidden size for real models", () => {
     expect(detectFamily(768, "!")).toBe("sd1");
     expect(detectFamily(1024, "<|endoftext|>")).toBe("sd2");

@@ -8,7 +8,7 @@ function expectPieces(actual: AttentionPiece[], expected: AttentionPiece[]): voi
   actual.forEach(([, weight], i) => expect(weight).toBeCloseTo(expected[i][1], 12));
 }
 
-// Reference values: a1111-api.md §7.2 (doctests of A1111 modules/prompt_parser.py `parse_prompt_attention`,
+// Reference values: docs/a1111-semantics.md §7.2 (doctests of A1111 modules/prompt_parser.py `parse_prompt_attention`,
 // v1.10.1, and rows re-run against it), unless a comment names another source.
 describe("plain text and emphasis groups", () => {
   it("gives plain text weight 1", () => {

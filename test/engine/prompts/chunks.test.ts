@@ -6,8 +6,8 @@ import type { PromptChunk } from "../../../lib/engine/prompts/chunks.ts";
 import type { ClipTokenizer } from "../../../lib/engine/tokenizer/clip-tokenizer.ts";
 import { createClipTokenizer, loadClipTokenizer } from "../../../lib/engine/tokenizer/clip-tokenizer.ts";
 
-// Chunking rules: a1111-api.md §7.3 (A1111 modules/sd_hijack_clip.py `tokenize_line`, `empty_chunk`, v1.10.1).
-// Ids: engine-notes §6.2 — BOS 49406, EOS 49407, "a" 320, "photo" 1125, "of" 539, "cat" 2368, "," 267.
+// Chunking rules: docs/a1111-semantics.md §7.3 (A1111 modules/sd_hijack_clip.py `tokenize_line`, `empty_chunk`, v1.10.1).
+// Ids: docs/engine-reference.md §6.2 — BOS 49406, EOS 49407, "a" 320, "photo" 1125, "of" 539, "cat" 2368, "," 267.
 const BOS = 49406;
 const EOS = 49407;
 const A = 320;
@@ -119,7 +119,7 @@ describe("BREAK", () => {
 
 describe("attention weights", () => {
   it("gives every token its piece's weight and 1 at BOS, EOS and padding", () => {
-    // a1111-api.md §7.2: "a (b:1.5) c" → a ×1, b ×1.5, c ×1; "[[a]]" ×1/1.1².
+    // docs/a1111-semantics.md §7.2: "a (b:1.5) c" → a ×1, b ×1.5, c ×1; "[[a]]" ×1/1.1².
     const { chunks } = tokenizePrompt("a photo (of:1.5) [[a]] cat", tokenizer);
     expect(ids(chunks[0])).toEqual(framedIds([320, 1125, 539, 320, 2368]));
     const weights = Array.from(chunks[0].weights);
@@ -150,7 +150,7 @@ describe("pad id 0 (SD 2.x)", () => {
       readFile(`${ASSETS}vocab.json`, "utf8").then((text) => JSON.parse(text) as unknown),
       readFile(`${ASSETS}merges.txt`, "utf8"),
     ]);
-    // engine-notes §6.1: SD 2.x tokenizer_config.json names pad_token "!" (id 0).
+    // docs/engine-reference.md §6.1: SD 2.x tokenizer_config.json names pad_token "!" (id 0).
     sd2Tokenizer = createClipTokenizer({ vocab, merges, tokenizerConfig: { pad_token: "!" } });
   });
   const sd2 = () => sd2Tokenizer;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { splitComposablePrompt } from "../../../lib/engine/prompts/composable.ts";
 
-// a1111-api.md §7 step 3 (A1111 modules/prompt_parser.py `get_multicond_prompt_list`, `re_AND`, `re_weight`).
+// docs/a1111-semantics.md §7 step 3 (A1111 modules/prompt_parser.py `get_multicond_prompt_list`, `re_AND`, `re_weight`).
 describe("splitComposablePrompt", () => {
   it("splits on AND and reads a trailing :weight", () => {
     expect(splitComposablePrompt("a cat :1.2 AND a dog")).toEqual([

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { getLearnedConditioningPromptSchedules, scheduleEntryAt } from "../../../lib/engine/prompts/schedule.ts";
 
 // Doctests of A1111 modules/prompt_parser.py `get_learned_conditioning_prompt_schedules` (v1.10.1), as listed in
-// a1111-api.md §7.1; the rows the table abbreviates with "…" are written out as in the source doctest.
+// docs/a1111-semantics.md §7.1; the rows the table abbreviates with "…" are written out as in the source doctest.
 const g = (prompt: string) => getLearnedConditioningPromptSchedules([prompt], 10)[0];
 const hires = (prompt: string) => getLearnedConditioningPromptSchedules([prompt], 10, 10)[0];
 
@@ -146,7 +146,7 @@ describe("hires pass timelines", () => {
       [5, "a  c"],
       [10, "a b c"],
     ]);
-    // a1111-api.md §7.1: on the hires pass int_offset = base steps, so step 13 is the hires pass's third step.
+    // docs/a1111-semantics.md §7.1: on the hires pass int_offset = base steps, so step 13 is the hires pass's third step.
     expect(hires("a [b:13] c")).toEqual([
       [3, "a  c"],
       [10, "a b c"],
@@ -154,7 +154,7 @@ describe("hires pass timelines", () => {
   });
 
   it("falls back to the base timeline with old scheduling", () => {
-    // a1111-api.md §7.1: use_old_scheduling ignores the hires offsets; below 1 is a fraction, else a step count.
+    // docs/a1111-semantics.md §7.1: use_old_scheduling ignores the hires offsets; below 1 is a fraction, else a step count.
     expect(getLearnedConditioningPromptSchedules(["a [b:1.5] c"], 10, 20, true)[0]).toEqual([
       [1, "a  c"],
       [10, "a b c"],
@@ -180,7 +180,7 @@ describe("several prompts", () => {
 
 describe("scheduleEntryAt", () => {
   it('uses "a " for model calls 0–3 and "a b" from call 4 for "a [b:3]"', () => {
-    // a1111-api.md §7.1: the first entry with current_step <= end_at_step.
+    // docs/a1111-semantics.md §7.1: the first entry with current_step <= end_at_step.
     const schedule = g("a [b:3]");
     expect([0, 1, 2, 3, 4, 9].map((step) => scheduleEntryAt(schedule, step)[1])).toEqual([
       "a ",

@@ -17,7 +17,7 @@ function philoxCall(seed: number, count: number, call = 0): Float32Array {
 /** Image i of a [B, C, H, W] batch. */
 const image = (batch: Float32Array, i: number) => Array.from(batch.subarray(i * imageSize, (i + 1) * imageSize));
 
-describe("ImageRNG initial noise (a1111-api §6.3)", () => {
+describe("ImageRNG initial noise (docs/a1111-semantics.md §6.3)", () => {
   it("is each image's first draw, stacked [B, C, H, W]", () => {
     const batch = new ImageRNG({ shape, seeds: [10, 11] }).first();
     expect(batch).toHaveLength(2 * imageSize);
@@ -25,7 +25,7 @@ describe("ImageRNG initial noise (a1111-api §6.3)", () => {
     expect(image(batch, 1)).toEqual(Array.from(philoxCall(11, imageSize)));
   });
 
-  it("reproduces rng_philox.py's seed 0, shape (3, 4) vector for a (1, 3, 4) latent (a1111-api §6.4)", () => {
+  it("reproduces rng_philox.py's seed 0, shape (3, 4) vector for a (1, 3, 4) latent (docs/a1111-semantics.md §6.4)", () => {
     const batch = new ImageRNG({ shape: [1, 3, 4], seeds: [0] }).first();
     const expected = [-0.9246624, -0.42534396, -2.6438458, 0.14518388].map(Math.fround);
     expect(Array.from(batch.subarray(0, 4))).toEqual(expected);
@@ -42,7 +42,7 @@ describe("ImageRNG initial noise (a1111-api §6.3)", () => {
   });
 });
 
-describe("ImageRNG per-image independence (a1111-api §6.2)", () => {
+describe("ImageRNG per-image independence (docs/a1111-semantics.md §6.2)", () => {
   // Image 1 of a three-image batch against the same image drawn alone, its subseed included.
   const cases = [
     { name: "plain", batch: {}, alone: {} },
@@ -79,7 +79,7 @@ describe("ImageRNG next() continues each image's stream", () => {
   });
 });
 
-describe("ImageRNG sources (a1111-api §6.4)", () => {
+describe("ImageRNG sources (docs/a1111-semantics.md §6.4)", () => {
   it('serves "GPU" with the NV Philox generator', () => {
     const gpu = new ImageRNG({ shape, seeds: [8], source: "GPU" });
     const nv = new ImageRNG({ shape, seeds: [8], source: "NV" });
@@ -178,7 +178,7 @@ describe("ImageRNG seed resize (seed_resize_from_h/w) pastes the noise centred",
   });
 });
 
-describe("ImageRNG ENSD (eta_noise_seed_delta, a1111-api §6.5)", () => {
+describe("ImageRNG ENSD (eta_noise_seed_delta, docs/a1111-semantics.md §6.5)", () => {
   it("leaves the initial noise alone", () => {
     const plain = new ImageRNG({ shape, seeds: [100, 101] }).first();
     expect(new ImageRNG({ shape, seeds: [100, 101], etaNoiseSeedDelta: 31337 }).first()).toEqual(plain);

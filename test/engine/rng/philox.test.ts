@@ -9,7 +9,7 @@ const asFloat32 = (values: number[]) => values.map((value) => Math.fround(value)
 
 describe("Philox4x32-10 block", () => {
   // Random123 known answers, "philox4x32 10" lines of DEShawResearch/random123 tests/kat_vectors
-  // (also quoted in shared/a1111-api.md §6.4 for the zero vector).
+  // (also quoted in docs/a1111-semantics.md §6.4 for the zero vector).
   const KAT = [
     ["00000000 00000000 00000000 00000000", "00000000 00000000", "6627e8d5 e169c58d bc57ac4c 9b00dbd8"],
     ["ffffffff ffffffff ffffffff ffffffff", "ffffffff ffffffff", "408f276d 41c83b0e a20bc7c6 6d5451fd"],
@@ -27,7 +27,7 @@ describe("Philox4x32-10 block", () => {
 });
 
 describe("PhiloxGenerator matches A1111's rng_philox.py bit for bit", () => {
-  // shared/a1111-api.md §6.4, "Test vectors from A1111's own rng_philox.py [verified]".
+  // docs/a1111-semantics.md §6.4, "Test vectors from A1111's own rng_philox.py [verified]".
   it("seed 0, shape (3, 4)", () => {
     const noise = new PhiloxGenerator(0).randn(12);
     expect(Array.from(noise)).toEqual(
@@ -58,12 +58,12 @@ describe("PhiloxGenerator matches A1111's rng_philox.py bit for bit", () => {
     expect(Array.from(new PhiloxGenerator(5).randn(4))).not.toEqual(expected);
   });
 
-  it("seed 1 agrees with the JS port of engine-notes §2.7 to its printed precision", () => {
+  it("seed 1 agrees with the JS port of docs/engine-reference.md §2.7 to its printed precision", () => {
     const noise = new PhiloxGenerator(1).randn(4);
     [-0.296278, 2.676448, -0.140846, -0.844095].forEach((value, i) => expect(noise[i]).toBeCloseTo(value, 6));
   });
 
-  it("agrees with CUDA torch.randn (rng_philox.py docstring, engine-notes §2.7) to about 1e-7", () => {
+  it("agrees with CUDA torch.randn (rng_philox.py docstring, docs/engine-reference.md §2.7) to about 1e-7", () => {
     const cuda = [
       -0.92466259, -0.42534415, -2.6438457, 0.14518388, -0.12086647, -0.57972564, -0.62285122, -0.32838709,
       -1.07454231, -0.36314407, -1.67105067, 2.26550497,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addToSeed, seedWords } from "../../../lib/engine/rng/seed.ts";
 
 describe("seedWords splits a seed into its 64-bit words, low first", () => {
-  it("splits 2^32 + 5 into (5, 1), as rng_philox.py's uint64 → 2 × uint32 view does (a1111-api §6.4)", () => {
+  it("splits 2^32 + 5 into (5, 1), as rng_philox.py's uint64 → 2 × uint32 view does (docs/a1111-semantics.md §6.4)", () => {
     expect(seedWords(4294967301)).toEqual([5, 1]);
     expect(seedWords(4294967301n)).toEqual([5, 1]);
   });

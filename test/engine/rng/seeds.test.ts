@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { allSeeds, allSubseeds, fixSeed, randomSeed } from "../../../lib/engine/rng/seeds.ts";
 
-describe("fixSeed (A1111 processing.get_fixed_seed, a1111-api §6.1)", () => {
+describe("fixSeed (A1111 processing.get_fixed_seed, docs/a1111-semantics.md §6.1)", () => {
   it("replaces -1, null and a missing seed with a random one", () => {
     const draw = () => 123456;
     expect(fixSeed(-1, draw)).toBe(123456);
@@ -29,7 +29,7 @@ describe("randomSeed (random.randrange(4294967294))", () => {
   });
 });
 
-describe("per-image seeds (a1111-api §6.2)", () => {
+describe("per-image seeds (docs/a1111-semantics.md §6.2)", () => {
   it("advances the seed per image when there is no variation strength", () => {
     expect(allSeeds(1000, 4, 0)).toEqual([1000, 1001, 1002, 1003]);
   });

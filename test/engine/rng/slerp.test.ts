@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { slerp } from "../../../lib/engine/rng/slerp.ts";
 
-// A1111 modules/rng.py `slerp`, as a1111-api §6.3 step 4 describes it: norms and dots over dim 1 (H of (C, H, W)),
+// A1111 modules/rng.py `slerp`, as docs/a1111-semantics.md §6.3 step 4 describes it: norms and dots over dim 1 (H of (C, H, W)),
 // res = sin((1−t)ω)/sin ω · low + sin(tω)/sin ω · high per (c, w),
 // and low·t + high·(1−t) when mean(dot) > 0.9995.
 

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { Mt19937 } from "../../../lib/engine/rng/mt19937.ts";
 import { TorchCpuGenerator } from "../../../lib/engine/rng/torch-cpu.ts";
 
-/** The uniforms torch draws for float32: (r & 0xFFFFFF) · 2^-24 per MT19937 output (a1111-api §6.4, step 1). */
+/** The uniforms torch draws for float32: (r & 0xFFFFFF) · 2^-24 per MT19937 output (docs/a1111-semantics.md §6.4, step 1). */
 function uniforms(seed: number, count: number): number[] {
   const engine = new Mt19937(seed);
   return Array.from({ length: count }, () => (engine.nextUint32() & 0xffffff) / 2 ** 24);
 }
 
-/** a1111-api §6.4 step 2: the 16-element block at `at` pairs j with j + 8 in Box–Muller, on uniforms `from`… */
+/** docs/a1111-semantics.md §6.4 step 2: the 16-element block at `at` pairs j with j + 8 in Box–Muller, on uniforms `from`… */
 function expectBoxMullerBlock(noise: Float32Array, at: number, u: number[], from: number): void {
   for (let j = 0; j < 8; j++) {
     const radius = Math.sqrt(-2 * Math.log(1 - u[from + j]));
@@ -40,7 +40,7 @@ describe("TorchCpuGenerator matches published torch.manual_seed(0); torch.randn(
   });
 });
 
-describe("TorchCpuGenerator randn structure (a1111-api §6.4, PyTorch normal_fill)", () => {
+describe("TorchCpuGenerator randn structure (docs/a1111-semantics.md §6.4, PyTorch normal_fill)", () => {
   it("pairs data[j] with data[j + 8] inside every block of 16", () => {
     const noise = new TorchCpuGenerator(1234).randn(48);
     const u = uniforms(1234, 48);

@@ -3,7 +3,7 @@ import { SAMPLER_FUNCTIONS, EXACT_AT_ZERO, exactAt, gaussianNoise, toyDenoise, t
 
 /**
  * The samplers without a reference vector, run deterministically (eta 0, no noise) on the toy problem of
- * engine-notes §2.8. Second-order and higher methods land within 1.5e-2 of the exact 0.49970764 at 20 Karras steps
+ * docs/engine-reference.md §2.8. Second-order and higher methods land within 1.5e-2 of the exact 0.49970764 at 20 Karras steps
  * (first-order Euler misses by 4e-2) and within 2e-3 at 50 (Euler: 1.8e-2); the last step, a plain denoise from
  * σmin, leaves ~1e-3 whatever the step count.
  */

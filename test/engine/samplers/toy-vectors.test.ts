@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SamplerArgs } from "../../../lib/engine/samplers/types.ts";
 import { SAMPLER_FUNCTIONS, constantNoise, toyDenoise, toySigmas } from "./toy.ts";
 
-/** engine-notes §2.8: final x after 20 steps (numpy port of k-diffusion sampling.py + scipy quad). */
+/** docs/engine-reference.md §2.8: final x after 20 steps (numpy port of k-diffusion sampling.py + scipy quad). */
 const REFERENCE = {
   uniform: { Euler: 0.44010823, Heun: 0.50446247, LMS: 0.50043466, "DPM++ 2M": 0.56667283, "Euler a": 0.77615878 },
   karras: { Euler: 0.45683479, Heun: 0.50614243, LMS: 0.49600357, "DPM++ 2M": 0.50611228, "Euler a": 0.76804423 },
@@ -21,7 +21,7 @@ async function run(name: string, schedule: keyof typeof REFERENCE, extra: Partia
   return out[0];
 }
 
-describe("the toy-denoiser reference table (engine-notes §2.8)", () => {
+describe("the toy-denoiser reference table (docs/engine-reference.md §2.8)", () => {
   for (const schedule of ["uniform", "karras", "exponential"] as const) {
     describe(schedule, () => {
       for (const name of ["Euler", "Heun", "LMS", "DPM++ 2M"] as const) {

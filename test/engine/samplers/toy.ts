@@ -25,7 +25,7 @@ export const SAMPLER_FUNCTIONS: Readonly<Record<string, (args: SamplerArgs) => P
 );
 
 /**
- * engine-notes §2.8: the ideal denoiser for data N(0, 0.5²), D(x, σ) = x·0.25/(σ² + 0.25), started from
+ * docs/engine-reference.md §2.8: the ideal denoiser for data N(0, 0.5²), D(x, σ) = x·0.25/(σ² + 0.25), started from
  * x = 1.0·σ0. Its probability-flow ODE has x(σ) ∝ √(σ² + 0.25), so x(0) = 0.49970764 from σ0 = 14.614642.
  */
 export const toyDenoise = async (x: Float32Array, sigma: number) => x.map((v) => (v * 0.25) / (sigma * sigma + 0.25));

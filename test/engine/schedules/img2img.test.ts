@@ -8,7 +8,7 @@ import { expectClose, SD15 } from "./sd15.ts";
 
 const sampler = (name: string): SamplerEntry => SAMPLERS.find((s) => s.name === name) as SamplerEntry;
 
-describe("img2img step arithmetic (a1111-api.md §8, setup_img2img_steps)", () => {
+describe("img2img step arithmetic (docs/a1111-semantics.md §8, setup_img2img_steps)", () => {
   it("20 steps at denoising 0.75: t_enc 15", () => {
     expect(img2imgSteps(20, 0.75, false)).toEqual({ scheduleSteps: 20, tEnc: 15 });
   });
@@ -45,7 +45,7 @@ describe("img2img plans, k-diffusion", () => {
   });
 });
 
-describe("img2img plans, DDIM family (a1111-api.md §8: x = √ᾱ_t·init + √(1−ᾱ_t)·noise at timesteps[t_enc])", () => {
+describe("img2img plans, DDIM family (docs/a1111-semantics.md §8: x = √ᾱ_t·init + √(1−ᾱ_t)·noise at timesteps[t_enc])", () => {
   const request = { sampler: sampler("DDIM"), scheduler: "Automatic", steps: 20, model: SD15, denoisingStrength: 0.75, fixSteps: false };
   const timesteps = ddimTimesteps(20);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { alphasCumprodFromConfig, modelSigmas } from "../../../lib/engine/schedules/model-sigmas.ts";
 import { SD15, SD15_SCHEDULER_CONFIG } from "./sd15.ts";
 
-describe("the SD 1.x training schedule (engine-notes §2.1)", () => {
+describe("the SD 1.x training schedule (docs/engine-reference.md §2.1)", () => {
   it("has ᾱ_0 = 0.99915 and ᾱ_999 = 0.0046601", () => {
     expect(SD15.alphasCumprod[0]).toBeCloseTo(0.99915, 5);
     expect(SD15.alphasCumprod[999]).toBeCloseTo(0.0046601, 7);

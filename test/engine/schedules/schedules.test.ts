@@ -12,7 +12,7 @@ import { expectClose, SD15 } from "./sd15.ts";
 const { sigmaMin, sigmaMax } = SD15;
 const timestepsOf = (sigmas: Float64Array) => Array.from(sigmas.subarray(0, -1), SD15.sigmaToT);
 
-describe("Uniform, Karras and Exponential for SD 1.5, n = 10 (a1111-api.md §5.3)", () => {
+describe("Uniform, Karras and Exponential for SD 1.5, n = 10 (docs/a1111-semantics.md §5.3)", () => {
   it("Uniform (the model's get_sigmas)", () => {
     expectClose(sigmasUniform(10, SD15), [14.6146, 7.8399, 4.6092, 2.9183, 1.9502, 1.3449, 0.9324, 0.625, 0.3687, 0.0292, 0], 1e-4);
   });
@@ -24,7 +24,7 @@ describe("Uniform, Karras and Exponential for SD 1.5, n = 10 (a1111-api.md §5.3
   });
 });
 
-describe("Uniform, Karras and Exponential for SD 1.5, n = 20 (engine-notes §2.2)", () => {
+describe("Uniform, Karras and Exponential for SD 1.5, n = 20 (docs/engine-reference.md §2.2)", () => {
   it("Uniform, with t = 999, 946.421, …, 52.579, 0", () => {
     const sigmas = sigmasUniform(20, SD15);
     expectClose(sigmas, [
@@ -53,7 +53,7 @@ describe("Uniform, Karras and Exponential for SD 1.5, n = 20 (engine-notes §2.2
   });
 });
 
-describe("the other A1111 schedulers (modules/sd_schedulers.py, a1111-api.md §5.2)", () => {
+describe("the other A1111 schedulers (modules/sd_schedulers.py, docs/a1111-semantics.md §5.2)", () => {
   it("Polyexponential with ρ = 1 is Exponential; a larger ρ leaves high σ sooner", () => {
     expectClose(sigmasPolyexponential(10, sigmaMin, sigmaMax), Array.from(sigmasExponential(10, sigmaMin, sigmaMax)), 1e-12);
     expect(sigmasPolyexponential(10, sigmaMin, sigmaMax, 2)[5]).toBeLessThan(sigmasExponential(10, sigmaMin, sigmaMax)[5]);

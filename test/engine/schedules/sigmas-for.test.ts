@@ -13,7 +13,7 @@ const sampler = (name: string): SamplerEntry => {
 };
 const { sigmaMin, sigmaMax } = SD15;
 
-describe("Automatic (a1111-api.md §5.2: the sampler's options.scheduler, else the model's get_sigmas)", () => {
+describe("Automatic (docs/a1111-semantics.md §5.2: the sampler's options.scheduler, else the model's get_sigmas)", () => {
   it("uses Karras for DPM++ 2M and Exponential for DPM++ 2M SDE", () => {
     expectClose(sigmasFor({ sampler: sampler("DPM++ 2M"), scheduler: "Automatic", steps: 10, model: SD15 }), Array.from(sigmasKarras(10, sigmaMin, sigmaMax)), 0);
     expectClose(sigmasFor({ sampler: sampler("DPM++ 2M SDE"), scheduler: "Automatic", steps: 10, model: SD15 }), Array.from(sigmasExponential(10, sigmaMin, sigmaMax)), 0);
@@ -31,7 +31,7 @@ describe("Automatic (a1111-api.md §5.2: the sampler's options.scheduler, else t
   });
 });
 
-describe("discard_next_to_last_sigma (a1111-api.md §5.1)", () => {
+describe("discard_next_to_last_sigma (docs/a1111-semantics.md §5.1)", () => {
   it("makes DPM2's schedule for steps + 1 and drops the penultimate value", () => {
     const sigmas = sigmasFor({ sampler: sampler("DPM2"), scheduler: "Automatic", steps: 10, model: SD15 });
     const longer = sigmasKarras(11, sigmaMin, sigmaMax);

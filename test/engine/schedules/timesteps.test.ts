@@ -8,7 +8,7 @@ import { UNIPC_TIMES } from "./unipc-times.ts";
 
 const sampler = (name: string): SamplerEntry => SAMPLERS.find((s) => s.name === name) as SamplerEntry;
 
-describe("DDIM timesteps (a1111-api.md §5.1: clip(arange(0, 1000, 1000 // steps) + 1, 0, 999))", () => {
+describe("DDIM timesteps (docs/a1111-semantics.md §5.1: clip(arange(0, 1000, 1000 // steps) + 1, 0, 999))", () => {
   it("are 1, 51, …, 951 for 20 steps", () => {
     expect(Array.from(ddimTimesteps(20))).toEqual(Array.from({ length: 20 }, (_, k) => 1 + 50 * k));
   });

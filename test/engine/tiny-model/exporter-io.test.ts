@@ -23,9 +23,9 @@ beforeAll(async () => {
   for (const variant of TINY_MODEL_VARIANTS) dirs.set(variant, await ensureTinyModel(cache, variant));
 });
 
-// Expected IO from the exporter table of engine-notes §1.2 (diffusers convert script; optimum < 1.23, 1.23,
+// Expected IO from the exporter table of docs/engine-reference.md §1.2 (diffusers convert script; optimum < 1.23, 1.23,
 // ≥ 1.24) and its §0.1 summary. Axis names: the script's dynamic_axes, optimum's OnnxConfig inputs/outputs.
-describe("each variant has its exporter's IO contract (engine-notes §1.2)", () => {
+describe("each variant has its exporter's IO contract (docs/engine-reference.md §1.2)", () => {
   it.each([
     ["sd1-diffusers", "int32", "float32", ["batch"]],
     ["sd1-diffusers-fp16", "int32", "float16", ["batch"]],
@@ -72,7 +72,7 @@ describe("each variant has its exporter's IO contract (engine-notes §1.2)", () 
   });
 });
 
-describe("SD-shaped graphs (engine-notes §1.2)", () => {
+describe("SD-shaped graphs (docs/engine-reference.md §1.2)", () => {
   it.each(TINY_MODEL_VARIANTS)("%s: text_encoder [B,seq] → last_hidden_state [B,seq,D], pooler_output [B,D]", async (variant) => {
     const { outputs } = await sessionIo(dirs.get(variant)!, "text_encoder");
     expect(Object.keys(outputs)).toEqual(["last_hidden_state", "pooler_output"]);

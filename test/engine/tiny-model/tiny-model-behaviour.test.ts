@@ -6,7 +6,7 @@ import type { DiffusionModel, Shape4 } from "../../../lib/engine/model/index.ts"
 import { ensureTinyModel, TINY_MODEL_VARIANTS, UNET_RESIDUAL_SCALE } from "../../../lib/engine/tiny-model/index.ts";
 import type { TinyModelVariant } from "../../../lib/engine/tiny-model/index.ts";
 
-// Token ids from engine-notes §6.2, framed as the SD pipeline does (§6.1): BOS, tokens, EOS, then pad to 77.
+// Token ids from docs/engine-reference.md §6.2, framed as the SD pipeline does (§6.1): BOS, tokens, EOS, then pad to 77.
 const A_PHOTO_OF_A_CAT = [320, 1125, 539, 320, 2368];
 const AN_ASTRONAUT_RIDING_A_HORSE = [550, 18376, 6765, 320, 4558];
 
@@ -16,7 +16,7 @@ function framed(tokens: readonly number[], pad: number): Int32Array {
   return ids;
 }
 
-// engine-notes §2.2: A1111 "Uniform" schedule for 20 steps, t = linspace(999, 0, 20).
+// docs/engine-reference.md §2.2: A1111 "Uniform" schedule for 20 steps, t = linspace(999, 0, 20).
 const UNIFORM_SIGMAS_20 = [
   14.6146, 10.7468, 8.0815, 6.2049, 4.8557, 3.8654, 3.1238, 2.5572, 2.1157, 1.7648, 1.4806, 1.2458, 1.0481, 0.8784,
   0.7297, 0.5964, 0.4736, 0.3555, 0.2322, 0.0292, 0,
@@ -54,7 +54,7 @@ function meanAbsDifference(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * k-diffusion Euler with classifier-free guidance over the σ table (engine-notes §2.4–2.5): model input x·c_in,
+ * k-diffusion Euler with classifier-free guidance over the σ table (docs/engine-reference.md §2.4–2.5): model input x·c_in,
  * ε- or v-parameterised denoiser, CFG in denoised space, x ← x + d·(σ_{i+1} − σ_i).
  */
 async function sampleEuler(model: DiffusionModel, cond: Float32Array, uncond: Float32Array, scale: number): Promise<Float32Array> {
@@ -198,7 +198,7 @@ describe("the text encoder is CLIP-shaped", () => {
     const model = models.get("sd1-diffusers")!;
     const hidden = model.facts.textHiddenSize;
     const cat = await embed(model, A_PHOTO_OF_A_CAT);
-    // "a photo of a" + "an" (550, engine-notes §6.2) instead of "cat": position 5 of 77 (after BOS) differs.
+    // "a photo of a" + "an" (550, docs/engine-reference.md §6.2) instead of "cat": position 5 of 77 (after BOS) differs.
     const changed = await embed(model, [...A_PHOTO_OF_A_CAT.slice(0, 4), 550]);
     const changedAt = (position: number) =>
       meanAbsDifference(cat.subarray(position * hidden, (position + 1) * hidden), changed.subarray(position * hidden, (position + 1) * hidden));

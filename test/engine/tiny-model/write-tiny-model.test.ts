@@ -42,7 +42,7 @@ beforeAll(async () => {
   }
 });
 
-// Folder layout of engine-notes §1.1; external data file names of §1.4 (diffusers: weights.pb, optimum:
+// Folder layout of docs/engine-reference.md §1.1; external data file names of §1.4 (diffusers: weights.pb, optimum:
 // model.onnx_data); optimum writes a config.json per submodel (§1.2, §1.3: vae_decoder/config.json has scaling_factor).
 const COMMON_FILES = [
   "model_index.json",
@@ -93,19 +93,19 @@ describe("writeTinyModel writes a complete diffusers/optimum ONNX folder", () =>
     expect(initializers.some((tensor) => tensor.name === "conv.weight" && (tensor.rawData ?? []).length === 0)).toBe(true);
   });
 
-  it("names the pipeline class as each exporter does (engine-notes §1.1)", async () => {
+  it("names the pipeline class as each exporter does (docs/engine-reference.md §1.1)", async () => {
     expect((await readJson(join(folders.get("sd1-diffusers")!, "model_index.json")))._class_name).toBe("OnnxStableDiffusionPipeline");
     expect((await readJson(join(folders.get("sd1-optimum-1.24")!, "model_index.json")))._class_name).toBe("StableDiffusionPipeline");
   });
 
-  it("records the SD VAE scaling factor 0.18215 in the optimum vae_decoder/config.json (engine-notes §1.3)", async () => {
+  it("records the SD VAE scaling factor 0.18215 in the optimum vae_decoder/config.json (docs/engine-reference.md §1.3)", async () => {
     const config = await readJson(join(folders.get("sd1-optimum-1.24")!, "vae_decoder/config.json"));
     expect(config.scaling_factor).toBe(0.18215);
   });
 });
 
 describe("scheduler_config.json", () => {
-  // SD 1.5 values from engine-notes §1.1 (bigdataai-lab/stable-diffusion-v1-5); SD 2.x-768 uses v_prediction.
+  // SD 1.5 values from docs/engine-reference.md §1.1 (bigdataai-lab/stable-diffusion-v1-5); SD 2.x-768 uses v_prediction.
   it.each(TINY_MODEL_VARIANTS)("%s has the scaled_linear 0.00085–0.012 schedule over 1000 steps", async (variant) => {
     const config = await readJson(join(folders.get(variant)!, "scheduler/scheduler_config.json"));
     expect(config).toMatchObject({ beta_start: 0.00085, beta_end: 0.012, beta_schedule: "scaled_linear", num_train_timesteps: 1000 });
@@ -121,14 +121,14 @@ describe("tokenizer files", () => {
       expect((await readFile(join(dir, "tokenizer", file))).equals(await readFile(join(sourceDir, file))), file).toBe(true);
     }
     const vocab = await readJson(join(dir, "tokenizer/vocab.json"));
-    // engine-notes §6.1/§6.2: 49,408 entries, <|startoftext|> 49406, <|endoftext|> 49407, "cat</w>" 2368.
+    // docs/engine-reference.md §6.1/§6.2: 49,408 entries, <|startoftext|> 49406, <|endoftext|> 49407, "cat</w>" 2368.
     expect(Object.keys(vocab)).toHaveLength(49408);
     expect(vocab["<|startoftext|>"]).toBe(49406);
     expect(vocab["<|endoftext|>"]).toBe(49407);
     expect(vocab["cat</w>"]).toBe(2368);
   });
 
-  // engine-notes §6.1: SD 1.x pads with <|endoftext|>, SD 2.x with "!" (id 0).
+  // docs/engine-reference.md §6.1: SD 1.x pads with <|endoftext|>, SD 2.x with "!" (id 0).
   it.each([
     ["sd1-diffusers", "<|endoftext|>"],
     ["sd1-optimum-1.24", "<|endoftext|>"],

@@ -20,7 +20,7 @@ beforeAll(async () => {
 const framed = (text: string) => [tokenizer.bosId, ...tokenizer.encode(text), tokenizer.eosId];
 
 describe("CLIP BPE ids", () => {
-  // engine-notes §6.2 (Python SimpleTokenizer port and @huggingface/tokenizers agree).
+  // docs/engine-reference.md §6.2 (Python SimpleTokenizer port and @huggingface/tokenizers agree).
   it.each([
     ["An astronaut riding a horse", [49406, 550, 18376, 6765, 320, 4558, 49407]],
     ["a photo of a cat", [49406, 320, 1125, 539, 320, 2368, 49407]],
@@ -36,7 +36,7 @@ describe("CLIP BPE ids", () => {
     expect(framed(text)).toEqual(ids);
   });
 
-  it("gives the single tokens of engine-notes §6.2 and the clip-tokenizer README", () => {
+  it("gives the single tokens of docs/engine-reference.md §6.2 and the clip-tokenizer README", () => {
     expect(tokenizer.encode("a")).toEqual([320]);
     expect(tokenizer.encode("of")).toEqual([539]);
     expect(tokenizer.encode("photo")).toEqual([1125]);
@@ -54,7 +54,7 @@ describe("CLIP BPE ids", () => {
 
 describe("text clean-up", () => {
   it("unescapes HTML entities before BPE", () => {
-    // engine-notes §6.1: "a&amp;b …" → [320, 261, 321, …] with html.unescape (vs 320, 261, 6259, 282, 321 without).
+    // docs/engine-reference.md §6.1: "a&amp;b …" → [320, 261, 321, …] with html.unescape (vs 320, 261, 6259, 282, 321 without).
     expect(tokenizer.encode("a&amp;b")).toEqual([320, 261, 321]);
   });
 
@@ -73,7 +73,7 @@ describe("special token ids", () => {
   });
 
   it('reads an SD 2.x pad token "!" as id 0', () => {
-    // engine-notes §6.1 item 6: SD 2.x / SDXL tokenizer_2 pad_token "!" = 0.
+    // docs/engine-reference.md §6.1 item 6: SD 2.x / SDXL tokenizer_2 pad_token "!" = 0.
     const sd2 = createClipTokenizer({ vocab, merges, tokenizerConfig: { pad_token: "!" } });
     expect(sd2.padId).toBe(0);
   });

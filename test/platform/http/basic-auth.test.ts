@@ -1,4 +1,4 @@
-/** Parsing the Authorization header as FastAPI's HTTPBasic does (a1111-api.md §9.14). */
+/** Parsing the Authorization header as FastAPI's HTTPBasic does (docs/a1111-semantics.md §9.14). */
 import { describe, expect, it } from "vitest";
 import { parseBasicCredentials } from "../../../lib/platform/http/middlewares/basic-auth.ts";
 

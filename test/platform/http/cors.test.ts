@@ -1,5 +1,5 @@
 /**
- * CORS, applied only when origins are configured (A1111 `--cors-allow-origins`, a1111-api.md §1), on answers and
+ * CORS, applied only when origins are configured (A1111 `--cors-allow-origins`, docs/a1111-semantics.md §1), on answers and
  * errors alike, and preflights answered before auth.
  */
 import { describe, expect, it } from "vitest";

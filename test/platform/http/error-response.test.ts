@@ -1,6 +1,6 @@
 /**
  * Failures become responses in one place (lib/platform/http/middlewares/error-response.ts): typed errors in A1111's
- * `{error, detail, body, errors}` shape with their status (a1111-api.md §3.1), anything else a 500 that names the
+ * `{error, detail, body, errors}` shape with their status (docs/a1111-semantics.md §3.1), anything else a 500 that names the
  * request id and never the message or the stack; every answer carries X-Process-Time and the request id.
  */
 import { describe, expect, it, vi } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Body parsing with FastAPI's rules (what A1111 runs on, a1111-api.md §3.1): JSON by default and for the content
+ * Body parsing with FastAPI's rules (what A1111 runs on, docs/a1111-semantics.md §3.1): JSON by default and for the content
  * types curl and browsers use, other content types are "not a valid dict", and routes that take no body never
  * parse one.
  */

@@ -6,7 +6,7 @@ import type { GenerationJob, GenerationOutput } from "../../../lib/a1111/backend
 
 /**
  * `count` PNGs of the requested size, each with a `parameters` text chunk equal to its infotext in `info`
- * (A1111 writes the infotext into the PNG: a1111-api.md §2.5).
+ * (A1111 writes the infotext into the PNG: docs/a1111-semantics.md §2.5).
  */
 export async function expectPngs(output: GenerationOutput, count: number, size: { width: number; height: number }) {
   expect(output.images).toHaveLength(count);

@@ -78,7 +78,7 @@ describe("typed errors from the worker", () => {
   it("come back as the same 422, field by field", async () => {
     const error = await backendFor(worker.url).generate(withBody(SMALL_JOB, { steps: "many" })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestValidationError);
-    // pydantic v1's message for a non-integer (a1111-api.md §3.1).
+    // pydantic v1's message for a non-integer (docs/a1111-semantics.md §3.1).
     expect((error as RequestValidationError).issues).toEqual([{ loc: ["body", "steps"], msg: "value is not a valid integer", type: "type_error.integer" }]);
   });
 

@@ -83,7 +83,7 @@ describe("errors through the lambda backend", () => {
   it("a bad request is the worker's typed 422", async () => {
     const error = await backendFor("serena-inference").generate(withBody(SMALL_JOB, { steps: "many" })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestValidationError);
-    // pydantic v1's message for a non-integer (a1111-api.md §3.1).
+    // pydantic v1's message for a non-integer (docs/a1111-semantics.md §3.1).
     expect((error as RequestValidationError).issues).toEqual([{ loc: ["body", "steps"], msg: "value is not a valid integer", type: "type_error.integer" }]);
   });
 

@@ -98,7 +98,7 @@ describe("stored inputs", () => {
 describe("the view of a job", () => {
   it("computes A1111's progress fraction while running and 1 once succeeded", async () => {
     const running = recordProgress(startJob(queued(), T0), update, T0);
-    // 0.01 + job_no/job_count + sampling_step/(sampling_steps·job_count) (a1111-api.md §9.7)
+    // 0.01 + job_no/job_count + sampling_step/(sampling_steps·job_count) (docs/a1111-semantics.md §9.7)
     expect((await jobView(running, null)).progress.fraction).toBeCloseTo(0.01 + 1 / 3 + 4 / 36, 12);
     const done = finishJob(running, { status: "succeeded", result: { image_keys: [], images: ["aGk="], info: "{}", parameters: {} } }, T0);
     expect((await jobView(done, null)).progress.fraction).toBe(1);

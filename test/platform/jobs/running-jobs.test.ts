@@ -1,7 +1,7 @@
 /**
  * Jobs that take a while, run by the real engine (local backend, tiny generated model) in one instance while
  * another instance, sharing only the bucket, watches and stops them: GET shows live progress, A1111's
- * /sdapi/v1/progress reports the job in A1111's shape (a1111-api.md §9.7), /sdapi/v1/interrupt and DELETE cancel it,
+ * /sdapi/v1/progress reports the job in A1111's shape (docs/a1111-semantics.md §9.7), /sdapi/v1/interrupt and DELETE cancel it,
  * and a cancelled job keeps no images.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,7 +64,7 @@ describe("a running job seen from another instance", () => {
 
     const progress = ProgressResponse.parse((await watcher.get("/sdapi/v1/progress")).json());
     expect(progress.state).toMatchObject({ job: "scripts_txt2img", job_count: 32, sampling_steps: 150, interrupted: false, skipped: false });
-    // progress = min(1, 0.01 + job_no/job_count + sampling_step/(sampling_steps·job_count)) (a1111-api.md §9.7)
+    // progress = min(1, 0.01 + job_no/job_count + sampling_step/(sampling_steps·job_count)) (docs/a1111-semantics.md §9.7)
     const { job_no, sampling_step } = progress.state;
     expect(progress.progress).toBeCloseTo(Math.min(1, 0.01 + job_no / 32 + sampling_step / (150 * 32)), 10);
     expect(progress.progress).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ describe("parseConfig", () => {
     expect(config).toMatchObject({ host: "127.0.0.1", port: 7860, ciFake: false, apiAuth: null, corsAllowOrigins: [], maxBodyBytes: LIMITS.maxBodyBytes });
   });
 
-  it("turns the CI fake on only for CI=true exactly (DESIGN.md §2)", () => {
+  it("turns the CI fake on only for CI=true exactly (docs/architecture.md)", () => {
     expect(parseConfig({ CI: "true" }).ciFake).toBe(true);
     for (const CI of ["1", "TRUE", "yes", ""]) expect(parseConfig({ CI }).ciFake).toBe(false);
   });

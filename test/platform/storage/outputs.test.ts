@@ -86,7 +86,7 @@ describe("a response over SERENA_MAX_RESPONSE_BYTES", () => {
     expect(body.info).toBe(inline.info);
     const files = await Promise.all(body.image_urls!.map(async (url) => (await download(url)).bytes));
     expect(files.map((f) => f.toString("base64"))).toEqual(inline.images);
-    // Each file still carries its own infotext (a1111-api.md §4.2), matching `info.infotexts` in order.
+    // Each file still carries its own infotext (docs/a1111-semantics.md §4.2), matching `info.infotexts` in order.
     expect(files.map((f) => readPngText(f).parameters)).toEqual(JSON.parse(body.info).infotexts);
   });
 

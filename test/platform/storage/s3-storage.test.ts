@@ -28,7 +28,7 @@ describe("configuration", () => {
     expect(createStorage(parseConfig({}).storage)).toBeNull();
   });
 
-  it("uses path-style URLs and computes checksums only when required with an endpoint override (serverless-notes §5)", async () => {
+  it("uses path-style URLs and computes checksums only when required with an endpoint override (docs/serverless.md §5)", async () => {
     const client = createS3Client({ endpoint: "http://127.0.0.1:9", region: "us-east-1" });
     expect(client.config.forcePathStyle).toBe(true);
     expect(await client.config.requestChecksumCalculation()).toBe("WHEN_REQUIRED");

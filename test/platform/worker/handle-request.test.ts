@@ -78,7 +78,7 @@ describe("generation", () => {
     const response = expectImages(await handleWorkerRequest({ type: "txt2img", request: BODY }, deps()));
     expect(response.images).toHaveLength(2);
     expect(response.info.all_seeds).toEqual([11, 12]);
-    // A1111 echoes the request after defaults (a1111-api.md §2.4): n_iter defaults to 1, send_images to true.
+    // A1111 echoes the request after defaults (docs/a1111-semantics.md §2.4): n_iter defaults to 1, send_images to true.
     expect(response.parameters).toMatchObject({ prompt: "a cat", seed: 11, n_iter: 1, send_images: true });
   });
 
@@ -110,7 +110,7 @@ describe("generation", () => {
     );
     expect(control).toHaveBeenCalledWith("job-8");
     expect(Math.max(...steps)).toBeLessThan(150);
-    // After an interrupt the last latent is decoded and returned with 200 (a1111-api.md, /sdapi/v1/interrupt).
+    // After an interrupt the last latent is decoded and returned with 200 (docs/a1111-semantics.md §9.8).
     expect(expectImages(response).images).toHaveLength(1);
   });
 });

@@ -93,14 +93,14 @@ describe("answers carry the status of their outcome", () => {
     // PNG signature (PNG spec §5.2).
     expect(Buffer.from(body.images[0]!.base64, "base64").subarray(0, 8)).toEqual(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
     expect(body.info.all_seeds).toEqual([5]);
-    // A1111 echoes the request after defaults (a1111-api.md §2.4): batch_size defaults to 1.
+    // A1111 echoes the request after defaults (docs/a1111-semantics.md §2.4): batch_size defaults to 1.
     expect(body.parameters).toMatchObject({ prompt: "a cat", seed: 5, batch_size: 1 });
   });
 
   it("an invalid A1111 body is 422 with FastAPI's field list", async () => {
     const res = await invoke(JSON.stringify({ type: "txt2img", request: { steps: "many" } }));
     expect(res.status).toBe(422);
-    // pydantic v1's message for a non-integer (a1111-api.md §3.1).
+    // pydantic v1's message for a non-integer (docs/a1111-semantics.md §3.1).
     expect(await res.json()).toEqual({
       ok: false,
       error: { type: "validation", issues: [{ loc: ["body", "steps"], msg: "value is not a valid integer", type: "type_error.integer" }] },
@@ -112,7 +112,7 @@ describe("answers carry the status of their outcome", () => {
     expect(malformed.error.issues[0]!.type).toBe("value_error.jsondecode");
     const empty = await invoke("");
     expect(empty.status).toBe(422);
-    // FastAPI's answer to a missing body (a1111-api.md §3.1).
+    // FastAPI's answer to a missing body (docs/a1111-semantics.md §3.1).
     expect(((await empty.json()) as { error: { issues: unknown[] } }).error.issues).toEqual([
       { loc: ["body"], msg: "field required", type: "value_error.missing" },
     ]);

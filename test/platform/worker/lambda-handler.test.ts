@@ -30,7 +30,7 @@ describe("job failures", () => {
     const response = await createLambdaHandler(fakeDeps)({ type: "txt2img", request: { steps: "many" } });
     expect(response).toEqual({
       ok: false,
-      // pydantic v1's message for a non-integer (a1111-api.md §3.1).
+      // pydantic v1's message for a non-integer (docs/a1111-semantics.md §3.1).
       error: { type: "validation", issues: [{ loc: ["body", "steps"], msg: "value is not a valid integer", type: "type_error.integer" }] },
     });
   });
