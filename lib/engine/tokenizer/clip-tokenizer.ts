@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { z } from "zod";
 import { cleanClipText } from "./clip-text.ts";
+import { fixText } from "./fix-text.ts";
 
 /** The CLIP BPE tokenizer as the prompt chunker needs it (A1111 `sd_hijack_clip.py`: id_start, id_end, id_pad). */
 export interface ClipTokenizer {
@@ -162,7 +163,9 @@ export function createClipTokenizer(files: ClipTokenizerFiles): ClipTokenizer {
     padId,
     commaId: vocab[",</w>"],
     encode: (text) => {
-      const cleaned = cleanClipText(text);
+      // openai/CLIP and open_clip `simple_tokenizer.SimpleTokenizer.encode`: `basic_clean` (ftfy.fix_text, then
+      // html.unescape twice, strip), `whitespace_clean`, lower-case.
+      const cleaned = cleanClipText(fixText(text));
       return cleaned.length === 0 ? [] : tokenizer.encode(cleaned, { add_special_tokens: false }).ids;
     },
   };
