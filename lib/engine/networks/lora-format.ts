@@ -259,7 +259,11 @@ export async function loadLoraModule(file: SafetensorsFile, entry: LoraEntry): P
   return { target, modulePath, naming, key, kind, down, up, alpha, rank };
 }
 
-/** Reads a LoRA file: every module it understands, the keys it does not, its metadata and bundled embeddings. */
+/**
+ * Reads a LoRA file whole: every module it understands, the keys it does not, its metadata and bundled embeddings.
+ * Weights become float32, so a large float16 SDXL LoRA takes twice its file size in memory; to stream, plan with
+ * {@link planLora} on an open {@link SafetensorsFile} and {@link loadLoraModule} one entry at a time.
+ */
 export async function readLoraFile(path: string): Promise<LoraFile> {
   return withSafetensors(path, async (file) => {
     const plan = planLora(file.tensors.keys());

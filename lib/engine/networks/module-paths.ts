@@ -26,6 +26,12 @@
  *   The layout is the same for SD 1.x, 2.x and SDXL (two resnets per down block, three per up block); whether a
  *   block exists in a given model is for whoever patches that model to check.
  *
+ * Text encoders: kohya names them by the transformers CLIPTextModel path for SD 1.x, SD 2.x and both SDXL encoders.
+ * A1111 rewrites `lora_te_…` to OpenCLIP names for SD 2.x (`self_attn` → `attn`, `mlp_fc1` → `mlp_c_fc`, `mlp_fc2`
+ * → `mlp_c_proj`, q/k/v into the fused `in_proj_weight`) because its SD 2.x encoder is OpenCLIP; diffusers exports
+ * keep the transformers layout, so the path stays as named (lora-format.ts `a1111FusedAttentionFilter` keeps the one
+ * behavioural consequence).
+ *
  * Only Linear and Conv2d modules are targets (the layers LoRA's up·down product applies to); norms, embeddings and
  * anything else are not in the grammar, so names for them come back null and the caller reports them as unknown.
  * The underscore form is parsed against the grammar (module names themselves hold underscores: `to_out`,

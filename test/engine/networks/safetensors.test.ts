@@ -1,4 +1,4 @@
-import { open as openFile } from "node:fs/promises";
+import { open as openFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_HEADER_BYTES, NetworkFileError, SafetensorsFile, withSafetensors } from "../../../lib/engine/networks/index.ts";
@@ -189,6 +189,13 @@ describe("malformed safetensors files are refused with what is wrong", () => {
     await expectRefused("utf8.safetensors", badUtf8, "malformed", /not valid UTF-8/);
     await expectRefused("entry.safetensors", rawSafetensors('{"w": 3}'), "malformed", /tensor "w" is not an object/);
     await expectRefused("meta.safetensors", rawSafetensors('{"__metadata__": {"step": 3}}'), "malformed", /__metadata__ "step" is not a string/);
+  });
+
+  it("a file cut short after it was opened", async () => {
+    const path = await fixtures.write("shrinks.safetensors", encodeSafetensors({ w: { dtype: "F32", shape: [4], values: [1, 2, 3, 4] } }));
+    await using file = await SafetensorsFile.open(path);
+    await truncate(path, file.dataStart + 6);
+    await expect(file.readTensor("w")).rejects.toMatchObject({ kind: "io", message: /ended at byte \d+, expected \d+/ });
   });
 
   it("a missing file", async () => {
