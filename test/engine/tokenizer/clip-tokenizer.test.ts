@@ -67,6 +67,34 @@ describe("text clean-up", () => {
   });
 });
 
+describe("ftfy.fix_text before BPE", () => {
+  // Reference ids from CLIP's own tokenizer: openai/CLIP `clip/simple_tokenizer.py` `SimpleTokenizer().encode(text)`
+  // with its bpe_simple_vocab_16e6.txt.gz, on CPython 3.11 with rspeer/python-ftfy 6.3.1 as `ftfy`, framed with
+  // 49406/49407. Its `basic_clean` runs ftfy.fix_text, then html.unescape twice (open_clip's tokenizer is the same).
+  it.each([
+    ["don’t “quoted”", [49406, 847, 713, 257, 27706, 257, 49407]],
+    ["ＡＢＣ １２３", [49406, 5334, 272, 273, 274, 49407]],
+    ["ﬁsh", [49406, 2759, 49407]],
+    ["a ﬂuﬃest ﬁsh", [49406, 320, 3698, 19961, 1509, 2759, 49407]],
+    ["cafÃ© au lait", [49406, 15304, 2566, 572, 585, 49407]],
+    ["â€œsmart quotesâ€\x9d and an ellipsisâ€¦", [49406, 257, 4115, 5808, 257, 537, 550, 3367, 33041, 959, 49407]],
+    ["The Mona Lisa doesnÃƒÂ¢Ã¢â€šÂ¬Ã¢â€žÂ¢t have eyebrows.", [49406, 518, 19143, 7424, 2503, 713, 720, 19923, 269, 49407]],
+    ["\x93C1 quotes\x94 \x85", [49406, 257, 322, 272, 5808, 257, 959, 49407]],
+    ["\x1b[36mcyan\x1b[0m cat", [49406, 1470, 550, 2368, 49407]],
+    ["caf&eacute; &hellip; &amp;amp; &ldquo;x&rdquo;", [49406, 15304, 959, 261, 257, 343, 257, 49407]],
+    ["ＬＯＵＤ\u3000ＮＯＩＳＥＳ, l’humanitÃ© “cat” ﬁsh", [49406, 7464, 31575, 267, 331, 262, 3175, 529, 4166, 257, 2368, 257, 2759, 49407]],
+    ["masterpiece, (ｃａｔ:1.2), ‘best’ quality", [49406, 12066, 267, 263, 2368, 281, 272, 269, 273, 2361, 262, 949, 262, 3027, 49407]],
+  ])("%j", (text, ids) => {
+    expect(framed(text)).toEqual(ids);
+  });
+
+  it("gives curly quotes, fullwidth letters and ligatures the ids of their plain spellings", () => {
+    expect(tokenizer.encode("don’t “quoted”")).toEqual(tokenizer.encode('don\'t "quoted"'));
+    expect(tokenizer.encode("ＡＢＣ １２３")).toEqual(tokenizer.encode("ABC 123"));
+    expect(tokenizer.encode("ﬁsh")).toEqual(tokenizer.encode("fish"));
+  });
+});
+
 describe("special token ids", () => {
   it("reads SD 1.x BOS/EOS/pad from the files: pad is <|endoftext|>", () => {
     expect([tokenizer.bosId, tokenizer.eosId, tokenizer.padId]).toEqual([49406, 49407, 49407]);
