@@ -81,7 +81,8 @@ interface Budget {
 
 const budgetFor = (text: string): Budget => ({ left: WORK_FACTOR * (text.length + 1) });
 
-const charClass = (chars: string) => `[${Array.from(chars, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`).join("")}]`;
+const escapeChar = (char: string) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`;
+const charClass = (chars: string) => `[${Array.from(chars, escapeChar).join("")}]`;
 
 /**
  * ftfy `chardata.UTF8_DETECTOR_RE`: runs of characters that read as UTF-8 lead and continuation bytes in some
@@ -161,7 +162,7 @@ function fixEncodingWithin(text: string, budget: Budget): string {
   return current;
 }
 
-/** `ftfy.fix_encoding`: undo mojibake (UTF-8 read as a single-byte codec), repeated until nothing changes (within the budget). */
+/** `ftfy.fix_encoding`: undoes mojibake (UTF-8 read as a single-byte codec) until nothing changes. */
 export function fixEncoding(text: string): string {
   return fixEncodingWithin(text, budgetFor(text));
 }

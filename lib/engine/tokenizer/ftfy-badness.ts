@@ -24,8 +24,9 @@ function literal(chars: string): string {
   return Array.from(chars, escapeCodePoint).join("");
 }
 
-/** Python's `\s` in a str pattern (`str.isspace()`), which differs from JavaScript's (U+001C–U+001F, U+0085, not U+FEFF). */
-export const PYTHON_SPACE = "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+/** Python's `\s` in a str pattern (`str.isspace()`): unlike JavaScript's, U+001C–U+001F and U+0085 but not U+FEFF. */
+const PYTHON_SPACE =
+  "[\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 /** Python's `\w` in a str pattern: letters, digits and numerics of any script, and "_". */
 const PYTHON_WORD = "[\\p{L}\\p{N}_]";
 

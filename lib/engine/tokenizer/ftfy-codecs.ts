@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { HIGH_HALF } from "./ftfy-chardata.ts";
 
 /**
@@ -209,8 +210,17 @@ export function decodeUtf8Variants(bytes: string): string | undefined {
  * ftfy `chardata.ALTERED_UTF8_RE`: UTF-8 sequences that would be valid if a space were byte A0, for the lead bytes
  * and positions ftfy trusts (see its comments: C2 C3 C5 CE D0 D9 two-byte leads, E0–E3 three-byte, F0 four-byte).
  */
-const ALTERED_UTF8 =
-  /[\xc2\xc3\xc5\xce\xd0\xd9] |[\xe2\xe3] [\x80-\x84\x86-\x9f\xa1-\xbf]|[\xe0-\xe3][\x80-\x84\x86-\x9f\xa1-\xbf] |\xf0 [\x80-\xbf][\x80-\xbf]|\xf0[\x80-\xbf] [\x80-\xbf]|\xf0[\x80-\xbf][\x80-\xbf] /g;
+const ALTERED_UTF8 = new RegExp(
+  [
+    "[\\xc2\\xc3\\xc5\\xce\\xd0\\xd9] ",
+    "[\\xe2\\xe3] [\\x80-\\x84\\x86-\\x9f\\xa1-\\xbf]",
+    "[\\xe0-\\xe3][\\x80-\\x84\\x86-\\x9f\\xa1-\\xbf] ",
+    "\\xf0 [\\x80-\\xbf][\\x80-\\xbf]",
+    "\\xf0[\\x80-\\xbf] [\\x80-\\xbf]",
+    "\\xf0[\\x80-\\xbf][\\x80-\\xbf] ",
+  ].join("|"),
+  "g",
+);
 
 /** ftfy `fixes.A_GRAVE_WORD_RE`: "Ã " standing alone is "à " (with the A0 restored and the space kept). */
 const A_GRAVE_WORD = /\xc3 (?! |quele|quela|quilo|s )/g;
