@@ -14,6 +14,8 @@ import {
   optionShape,
   parseOption,
   RESTRICTED_OPTIONS,
+  UNIMPLEMENTED_OPTIONS,
+  unimplementedOption,
   type OptionKey,
 } from "../../lib/a1111/schemas/options.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
@@ -376,6 +378,24 @@ describe("ACTED_ON_OPTIONS names the settings Serena's code reads", () => {
     for (const key of ["sd_vae", "return_grid", "live_previews_enable", "show_progress_every_n_steps", "hypertile_enable_unet", "api_useragent"]) {
       expect(ACTED_ON_OPTIONS.has(key), key).toBe(false);
     }
+  });
+});
+
+describe("UNIMPLEMENTED_OPTIONS: settings refused unless off", () => {
+  it("lists catalogue keys Serena does not act on, each accepting A1111's default", () => {
+    for (const [key, { allowed }] of Object.entries(UNIMPLEMENTED_OPTIONS)) {
+      expect(Object.hasOwn(catalogue, key), key).toBe(true);
+      expect(ACTED_ON_OPTIONS.has(key), key).toBe(false);
+      expect(allowed, key).toContainEqual(catalogue[key]!.default);
+      expect(unimplementedOption(key, catalogue[key]!.default), key).toBeNull();
+    }
+  });
+
+  it("names the key, the value and the accepted values", () => {
+    expect(unimplementedOption("tiling", true)).toBe(
+      'tiling=true is not supported: tiling needs circular convolution padding, which ONNX exports do not have (accepted: false)',
+    );
+    expect(unimplementedOption("jpeg_quality", 5)).toBeNull();
   });
 });
 

@@ -90,6 +90,26 @@ describe("POST /sdapi/v1/options", () => {
     expect(reply.json().detail[0].msg).toContain("model 'v1-5-pruned-emaonly.safetensors' not found");
   });
 
+  it.each([
+    ["tiling", true],
+    ["sd_vae", "vae-ft-mse-840000-ema-pruned.safetensors"],
+    ["token_merging_ratio", 0.5],
+    ["enable_batch_seeds", false],
+    ["sd_noise_schedule", "Zero Terminal SNR"],
+  ])("refuses %s = %j, a setting whose part Serena does not have, with 422 naming it", async (key, value) => {
+    const client = apiClient(ciServices());
+    const reply = await client.post(OPTIONS, { jpeg_quality: 60, [key]: value });
+    expectCleanError(reply, 422);
+    expect(reply.json().detail).toEqual([expect.objectContaining({ loc: ["body", key], type: "value_error.unsupported" })]);
+    expect(reply.json().detail[0].msg).toContain(`${key}=${JSON.stringify(value)} is not supported`);
+    expect((await client.get(OPTIONS)).json().jpeg_quality).toBe(80);
+  });
+
+  it("accepts the off values of those settings (A1111 clients post them back)", async () => {
+    const reply = await apiClient(ciServices()).post(OPTIONS, { sd_vae: "None", sd_unet: "Automatic", tiling: false, token_merging_ratio: 0 });
+    expect(reply.status, reply.text).toBe(200);
+  });
+
   it("a body that is not an object is refused", async () => {
     expectCleanError(await apiClient(ciServices()).post(OPTIONS, [1]), 422);
   });
@@ -149,6 +169,12 @@ describe("override_settings (§2.2 field 28)", () => {
     const reply = await apiClient(ciServices()).post("/sdapi/v1/txt2img", { ...small, override_settings: { jpeg_quality: 0 } });
     expectCleanError(reply, 422);
     expect(reply.json().detail[0]).toMatchObject({ loc: ["body", "override_settings", "jpeg_quality"], type: "value_error.number.not_ge" });
+  });
+
+  it("refuses a value for a setting whose part Serena does not have, naming it", async () => {
+    const reply = await apiClient(ciServices()).post("/sdapi/v1/txt2img", { ...small, override_settings: { img2img_extra_noise: 0.3 } });
+    expectCleanError(reply, 422);
+    expect(reply.json().detail[0]).toMatchObject({ loc: ["body", "override_settings", "img2img_extra_noise"], type: "value_error.unsupported" });
   });
 
   it("ignores settings Serena does not have (extensions' settings)", async () => {

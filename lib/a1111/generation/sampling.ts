@@ -15,12 +15,6 @@ import type { Options } from "../schemas/options.ts";
 
 type Request = Txt2ImgRequest | Img2ImgRequest;
 
-/** An option's value, or its A1111 default when the options model does not carry the key. */
-function option<T>(options: Options, key: string, fallback: T): T {
-  const value = (options as Record<string, unknown>)[key];
-  return value === undefined || value === null ? fallback : (value as T);
-}
-
 /** k-diffusion's defaults for the churn settings (`Sampler.__init__`: s_churn 0, s_tmin 0, s_tmax ∞, s_noise 1). */
 const CHURN_DEFAULTS = { s_churn: 0, s_tmin: 0, s_tmax: Infinity, s_noise: 1 } as const;
 const CHURN_INFOTEXT = { s_churn: "Sigma churn", s_tmin: "Sigma tmin", s_tmax: "Sigma tmax", s_noise: "Sigma noise" } as const;
@@ -34,7 +28,7 @@ export interface PassSettings {
 /** The eta a sampler runs with: the request's, else its option (0 for samplers without eta, which ignore it). */
 export function samplerEta(sampler: SamplerDefinition, request: Request, options: Options): number {
   if (!sampler.eta) return request.eta ?? 0;
-  return request.eta ?? option(options, sampler.eta.option, sampler.eta.default);
+  return request.eta ?? options[sampler.eta.option];
 }
 
 export function passSettings(
@@ -50,7 +44,7 @@ export function passSettings(
 
   const churn = { s_churn: 0, s_tmin: 0, s_tmax: Infinity, s_noise: 1 };
   for (const key of ["s_churn", "s_tmin", "s_tmax", "s_noise"] as const) {
-    const fromOption = option(options, key, key === "s_tmax" ? 0 : CHURN_DEFAULTS[key]);
+    const fromOption = options[key];
     const fromRequest = request[key] ?? fromOption;
     // s_tmax 0 means "no upper bound" wherever it comes from.
     const [optionValue, requestValue] = key === "s_tmax" ? [fromOption || Infinity, fromRequest || Infinity] : [fromOption, fromRequest];
@@ -68,10 +62,10 @@ export function passSettings(
     sTmax: churn.s_tmax,
     sNoise: churn.s_noise,
     uniPc: {
-      variant: option(options, "uni_pc_variant", "bh1") as SamplerSettings["uniPc"]["variant"],
-      order: option(options, "uni_pc_order", 3),
-      lowerOrderFinal: option(options, "uni_pc_lower_order_final", true),
-      skipType: option(options, "uni_pc_skip_type", "time_uniform"),
+      variant: options.uni_pc_variant,
+      order: options.uni_pc_order,
+      lowerOrderFinal: options.uni_pc_lower_order_final,
+      skipType: options.uni_pc_skip_type,
     },
   };
   const spec: SamplingSpec = {
@@ -83,12 +77,12 @@ export function passSettings(
     sigmaMin: options.sigma_min,
     sigmaMax: options.sigma_max,
     rho: options.rho,
-    betaAlpha: option(options, "beta_dist_alpha", 0.6),
-    betaBeta: option(options, "beta_dist_beta", 0.6),
+    betaAlpha: options.beta_dist_alpha,
+    betaBeta: options.beta_dist_beta,
     alwaysDiscardPenultimate: options.always_discard_next_to_last_sigma,
-    sMinUncond: request.s_min_uncond ?? option(options, "s_min_uncond", 0),
-    sMinUncondAllSteps: option(options, "s_min_uncond_all", false),
-    skipEarlyCond: option(options, "skip_early_cond", 0),
+    sMinUncond: request.s_min_uncond ?? options.s_min_uncond,
+    sMinUncondAllSteps: options.s_min_uncond_all,
+    skipEarlyCond: options.skip_early_cond,
   };
   return { spec, extra };
 }

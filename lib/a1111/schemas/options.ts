@@ -145,6 +145,51 @@ export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
   "skip_early_cond",
 ]);
 
+/**
+ * Settings that would change the image in A1111 through a part Serena does not have. Each takes only the values
+ * listed (A1111's default first, plus the values that mean "off"); any other value is a 422 naming the key, so a
+ * client never gets an image that silently differs from the one A1111 would make.
+ */
+export const UNIMPLEMENTED_OPTIONS: Readonly<Record<string, { allowed: readonly (string | number | boolean)[]; why: string }>> = {
+  sd_vae: { allowed: ["Automatic", "None"], why: "separate VAE files are not loaded; the checkpoint's own VAE is used" },
+  sd_unet: { allowed: ["Automatic", "None"], why: "separate UNet files are not loaded" },
+  sd_hypernetwork: { allowed: ["None"], why: "hypernetworks are not supported" },
+  sd_lora: { allowed: ["None", ""], why: "use <lora:name:weight> in the prompt" },
+  sd_vae_encode_method: { allowed: ["Full"], why: "TAESD is not available" },
+  sd_vae_decode_method: { allowed: ["Full"], why: "TAESD is not available" },
+  face_restoration: { allowed: [false], why: "face restoration is not available" },
+  tiling: { allowed: [false], why: "tiling needs circular convolution padding, which ONNX exports do not have" },
+  enable_quantization: { allowed: [false], why: "K-sampler quantization is not implemented" },
+  token_merging_ratio: { allowed: [0], why: "token merging is not implemented" },
+  token_merging_ratio_img2img: { allowed: [0], why: "token merging is not implemented" },
+  token_merging_ratio_hr: { allowed: [0], why: "token merging is not implemented" },
+  pad_cond_uncond: { allowed: [false], why: "padding cond/uncond to one length is not implemented" },
+  pad_cond_uncond_v0: { allowed: [false], why: "padding cond/uncond to one length is not implemented" },
+  use_old_emphasis_implementation: { allowed: [false], why: "the pre-2023 emphasis code is not implemented" },
+  use_old_karras_scheduler_sigmas: { allowed: [false], why: "the old Karras sigma range is not implemented" },
+  use_old_hires_fix_width_height: { allowed: [false], why: "the old hires-fix sizing is not implemented" },
+  hires_fix_use_firstpass_conds: { allowed: [false], why: "first-pass conds for hires fix are not implemented" },
+  use_old_scheduling: { allowed: [false], why: "the old prompt-editing schedule is not implemented" },
+  use_downcasted_alpha_bar: { allowed: [false], why: "the downcast alpha-bar schedule is not implemented" },
+  img2img_extra_noise: { allowed: [0], why: "img2img extra noise is not implemented" },
+  img2img_color_correction: { allowed: [false], why: "img2img colour correction is not implemented" },
+  sgm_noise_multiplier: { allowed: [false], why: "the SGM noise multiplier is not implemented" },
+  ddim_discretize: { allowed: ["uniform"], why: "only uniform DDIM timesteps are implemented" },
+  sd_noise_schedule: { allowed: ["Default"], why: "zero-terminal-SNR rescaling is not implemented" },
+  enable_batch_seeds: { allowed: [true], why: "K-diffusion batch noise from one seed is not implemented" },
+  hypertile_enable_unet: { allowed: [false], why: "HyperTile is not implemented" },
+  hypertile_enable_unet_secondpass: { allowed: [false], why: "HyperTile is not implemented" },
+  hypertile_enable_vae: { allowed: [false], why: "HyperTile is not implemented" },
+  fp8_storage: { allowed: ["Disable"], why: "FP8 weight storage is not implemented" },
+};
+
+/** The reason a value of an unimplemented setting is refused, or null when the value is one Serena honours. */
+export function unimplementedOption(key: string, value: unknown): string | null {
+  const entry = Object.hasOwn(UNIMPLEMENTED_OPTIONS, key) ? UNIMPLEMENTED_OPTIONS[key] : undefined;
+  if (entry === undefined || entry.allowed.includes(value as string | number | boolean)) return null;
+  return `${key}=${JSON.stringify(value)} is not supported: ${entry.why} (accepted: ${entry.allowed.map((v) => JSON.stringify(v)).join(", ")})`;
+}
+
 /** A1111 returns these but refuses to set them over the API (`restrict_api`). */
 export const RESTRICTED_OPTIONS: ReadonlySet<string> = new Set(
   Object.entries(A1111_OPTIONS as Record<string, A1111OptionSpec>)

@@ -276,9 +276,6 @@ export function samplerModelSigmas(sampler: SamplerDefinition, model: ModelSigma
 }
 
 /** A1111's SamplerItem.options is dict[str, str]: pydantic v1 stringifies booleans to "True". */
-/** The registry's entry type under its earlier name (kept while older tests migrate). */
-export type SamplerEntry = SamplerDefinition;
-
 export function samplerOptions(entry: SamplerDefinition): Record<string, string> {
   const options: Record<string, string> = {};
   if (entry.defaultScheduler) options.scheduler = entry.defaultScheduler;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLERS, type SamplerEntry } from "../../../lib/engine/samplers/registry.ts";
+import { SAMPLERS, type SamplerDefinition } from "../../../lib/engine/samplers/registry.ts";
 import { img2imgSteps } from "../../../lib/engine/schedules/img2img.ts";
 import { sigmasFor } from "../../../lib/engine/schedules/index.ts";
 import { img2imgPlan, txt2imgPlan } from "../../../lib/engine/schedules/plan.ts";
 import { ddimTimesteps } from "../../../lib/engine/schedules/timesteps.ts";
 import { expectClose, SD15 } from "./sd15.ts";
 
-const sampler = (name: string): SamplerEntry => SAMPLERS.find((s) => s.name === name) as SamplerEntry;
+const sampler = (name: string): SamplerDefinition => SAMPLERS.find((s) => s.name === name) as SamplerDefinition;
 
 describe("img2img step arithmetic (docs/a1111-semantics.md §8, setup_img2img_steps)", () => {
   it("20 steps at denoising 0.75: t_enc 15", () => {

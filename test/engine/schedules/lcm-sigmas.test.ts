@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLERS, type SamplerEntry } from "../../../lib/engine/samplers/registry.ts";
+import { SAMPLERS, type SamplerDefinition } from "../../../lib/engine/samplers/registry.ts";
 import { sigmasFor } from "../../../lib/engine/schedules/index.ts";
 import { lcmBoundaryScalings, lcmModelSigmas } from "../../../lib/engine/schedules/lcm-sigmas.ts";
 import { SD15 } from "./sd15.ts";
@@ -21,7 +21,7 @@ describe("the LCM schedule (A1111 modules/sd_samplers_lcm.py LCMCompVisDenoiser)
   });
 
   it("is what LCM's Automatic schedule walks: timesteps from 999 down to 19, then 0", () => {
-    const entry = SAMPLERS.find((s) => s.name === "LCM") as SamplerEntry;
+    const entry = SAMPLERS.find((s) => s.name === "LCM") as SamplerDefinition;
     const sigmas = sigmasFor({ sampler: entry, scheduler: "Automatic", steps: 4, model: SD15 });
     expect(sigmas).toHaveLength(5);
     expect(lcm.sigmaToT(sigmas[0])).toBe(999);

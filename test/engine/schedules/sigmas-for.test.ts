@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLERS, type SamplerEntry } from "../../../lib/engine/samplers/registry.ts";
+import { SAMPLERS, type SamplerDefinition } from "../../../lib/engine/samplers/registry.ts";
 import { effectiveScheduler, sigmasFor } from "../../../lib/engine/schedules/index.ts";
 import { sigmasExponential } from "../../../lib/engine/schedules/exponential.ts";
 import { sigmasKarras } from "../../../lib/engine/schedules/karras.ts";
 import { sigmasUniform } from "../../../lib/engine/schedules/uniform.ts";
 import { expectClose, SD15 } from "./sd15.ts";
 
-const sampler = (name: string): SamplerEntry => {
+const sampler = (name: string): SamplerDefinition => {
   const entry = SAMPLERS.find((s) => s.name === name);
   if (!entry) throw new Error(name);
   return entry;

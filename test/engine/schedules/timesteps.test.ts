@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLERS, type SamplerEntry } from "../../../lib/engine/samplers/registry.ts";
+import { SAMPLERS, type SamplerDefinition } from "../../../lib/engine/samplers/registry.ts";
 import { txt2imgPlan } from "../../../lib/engine/schedules/plan.ts";
 import { ddimTimesteps, uniPcSigmas, type UniPcSkipType } from "../../../lib/engine/schedules/timesteps.ts";
 import { vpModelSigmas } from "../../../lib/engine/schedules/vp-sigmas.ts";
 import { expectClose, SD15 } from "./sd15.ts";
 import { UNIPC_TIMES } from "./unipc-times.ts";
 
-const sampler = (name: string): SamplerEntry => SAMPLERS.find((s) => s.name === name) as SamplerEntry;
+const sampler = (name: string): SamplerDefinition => SAMPLERS.find((s) => s.name === name) as SamplerDefinition;
 
 describe("DDIM timesteps (docs/a1111-semantics.md §5.1: clip(arange(0, 1000, 1000 // steps) + 1, 0, 999))", () => {
   it("are 1, 51, …, 951 for 20 steps", () => {
