@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { z } from "zod";
-import { cleanClipText } from "./clip-text.ts";
+import { cleanClipText, type ClipTextCleanup } from "./clip-text.ts";
 import { fixText } from "./fix-text.ts";
 
 /** The CLIP BPE tokenizer as the prompt chunker needs it (A1111 `sd_hijack_clip.py`: id_start, id_end, id_pad). */
@@ -27,6 +27,12 @@ export interface ClipTokenizerFiles {
   readonly tokenizerConfig?: unknown;
   /** Parsed `special_tokens_map.json`, if present. */
   readonly specialTokensMap?: unknown;
+  /**
+   * The clean-up A1111's tokenizer for this encoder runs. Default: "open_clip" when the pad token is "!" (the
+   * open_clip vocabularies of SD 2.x and SDXL's second encoder, which A1111 tokenizes with open_clip), else
+   * "transformers" (SD 1.x, SDXL's first encoder).
+   */
+  readonly cleanup?: ClipTextCleanup;
 }
 
 const vocabSchema = z.record(z.string(), z.number().int().nonnegative());
@@ -150,6 +156,7 @@ export function createClipTokenizer(files: ClipTokenizerFiles): ClipTokenizer {
   const padId = tokenId(vocab, specials.pad, "pad");
   // Checked here because the BPE model would otherwise map unknown pieces to an undefined id.
   tokenId(vocab, specials.unk, "unk");
+  const cleanup = files.cleanup ?? (specials.pad === "!" ? "open_clip" : "transformers");
   const json = clipTokenizerJson(vocab, readMerges(files.merges), specials, { bos: bosId, eos: eosId });
   const tokenizer = new Tokenizer(json, {
     bos_token: specials.bos,
@@ -163,9 +170,7 @@ export function createClipTokenizer(files: ClipTokenizerFiles): ClipTokenizer {
     padId,
     commaId: vocab[",</w>"],
     encode: (text) => {
-      // openai/CLIP and open_clip `simple_tokenizer.SimpleTokenizer.encode`: `basic_clean` (ftfy.fix_text, then
-      // html.unescape twice, strip), `whitespace_clean`, lower-case.
-      const cleaned = cleanClipText(fixText(text));
+      const cleaned = cleanClipText(fixText(text), cleanup);
       return cleaned.length === 0 ? [] : tokenizer.encode(cleaned, { add_special_tokens: false }).ids;
     },
   };

@@ -53,17 +53,38 @@ describe("CLIP BPE ids", () => {
 });
 
 describe("text clean-up", () => {
-  it("unescapes HTML entities before BPE", () => {
-    // docs/engine-reference.md §6.1: "a&amp;b …" → [320, 261, 321, …] with html.unescape (vs 320, 261, 6259, 282, 321 without).
+  it("unescapes HTML entities ending in ';' (ftfy.fix_text does, in both clean-ups)", () => {
+    // docs/engine-reference.md §6.1: "a&amp;b …" → [320, 261, 321, …] unescaped (vs 320, 261, 6259, 282, 321 without).
     expect(tokenizer.encode("a&amp;b")).toEqual([320, 261, 321]);
-  });
-
-  it("unescapes twice, as basic_clean does", () => {
     expect(tokenizer.encode("a&amp;amp;b")).toEqual(tokenizer.encode("a&b"));
   });
 
-  it("is case- and whitespace-insensitive", () => {
+  it("is case- and whitespace-insensitive, with Python's whitespace", () => {
     expect(tokenizer.encode("  A   PHOTO\nof a Cat ")).toEqual([320, 1125, 539, 320, 2368]);
+    expect(tokenizer.encode("a\u3000photo\u2003of a cat")).toEqual([320, 1125, 539, 320, 2368]);
+  });
+});
+
+describe("A1111's two clean-ups (transformers for SD 1.x, open_clip for SD 2.x / SDXL's second encoder)", () => {
+  let openClip: ClipTokenizer;
+  beforeAll(() => {
+    openClip = createClipTokenizer({ vocab, merges, tokenizerConfig: { pad_token: "!" } });
+  });
+
+  it("SD 1.x (transformers' CLIPTokenizer) leaves entities without ';' as text; open_clip's html.unescape decodes them", () => {
+    expect(tokenizer.encode("a&amp")).toEqual([320, 261, 6259]);
+    expect(openClip.encode("a&amp")).toEqual([320, 261]);
+  });
+
+  it("on a line with '<', ftfy leaves entities alone; only open_clip's double html.unescape decodes them", () => {
+    expect(tokenizer.encode("<b> a&amp;b")).toContain(6259);
+    expect(openClip.encode("<b> a&amp;b")).toEqual(openClip.encode("<b> a&b"));
+  });
+
+  it("an explicit cleanup wins over the pad-token default", () => {
+    const sd1WithOpenClip = createClipTokenizer({ vocab, merges, cleanup: "open_clip" });
+    expect(sd1WithOpenClip.encode("a&amp")).toEqual([320, 261]);
+    expect(sd1WithOpenClip.padId).toBe(49407);
   });
 });
 

@@ -30,4 +30,27 @@ describe("htmlUnescape", () => {
   it("does one pass only", () => {
     expect(htmlUnescape("&amp;amp;")).toBe("&amp;");
   });
+
+  // Vectors from CPython 3.11's html.unescape.
+  it.each([
+    ["&hellip;", "\u2026"],
+    ["&copyright", "\u00a9right"],
+    ["&amp", "&"],
+    ["&apos;", "'"],
+    ["&notit;", "\u00acit;"],
+    ["&notin;", "\u2209"],
+    ["&NotEqualTilde;", "\u2242\u0338"],
+    ["&ampx", "&x"],
+    ["&#x80;", "\u20ac"],
+    ["&Amp;", "&Amp;"],
+    ["&lt;3", "<3"],
+    ["&mdash;&ndash;", "\u2014\u2013"],
+    ["&Afr;", "\ud835\udd04"],
+    ["&bne;", "=\u20e5"],
+    ["a &zwj; b", "a \u200d b"],
+    ["&nbsp", "\u00a0"],
+    ["&frac34x", "\u00bex"],
+  ])("decodes %j with the full HTML5 table as Python does", (text, expected) => {
+    expect(htmlUnescape(text)).toBe(expected);
+  });
 });
