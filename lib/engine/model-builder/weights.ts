@@ -1,5 +1,6 @@
 import type { FloatType, GraphParameter, WeightInit } from "./export-graph.ts";
 import { product } from "./export-graph.ts";
+import { seededUniform } from "../tiny-model/seeded-normals.ts";
 
 /**
  * Seeded random weights.
@@ -14,28 +15,13 @@ import { product } from "./export-graph.ts";
  * bias bound), GroupNorm/LayerNorm weight 1 and bias 0, embeddings N(0, 0.02²) (CLIP's initializer_range).
  */
 
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
 /** Fills `out` with the parameter's values (torch layout), from the stream of (seed, name). */
 export function fillParameter(out: Float32Array, seed: number, name: string, init: WeightInit): void {
   if (init.kind === "constant") {
     out.fill(init.value);
     return;
   }
-  let state = (fnv1a(name) ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededUniform(seed, name);
   if (init.kind === "uniform") {
     const scale = 2 * init.bound;
     for (let i = 0; i < out.length; i++) out[i] = (next() - 0.5) * scale;

@@ -26,9 +26,14 @@ function mulberry32(state: number): () => number {
   };
 }
 
+/** The uniform [0, 1) stream of the tensor called `name` under `seed` (one stream per tensor). */
+export function seededUniform(seed: number, name: string): () => number {
+  return mulberry32(fnv1a(name) ^ Math.imul(seed | 0, 0x9e3779b1));
+}
+
 /** `count` samples of N(0, std²) for the tensor called `name`. */
 export function seededNormals(seed: number, name: string, count: number, std: number): Float32Array {
-  const uniform = mulberry32(fnv1a(name) ^ Math.imul(seed | 0, 0x9e3779b1));
+  const uniform = seededUniform(seed, name);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i += 2) {
     const radius = Math.sqrt(-2 * Math.log(1 - uniform())) * std;
