@@ -19,7 +19,7 @@ import type { Config } from "../config.ts";
 import { gatewayTimeout } from "../../a1111/errors.ts";
 import type { InferenceBackend } from "../../a1111/backend.ts";
 import type { WorkerRequest } from "./job-protocol.ts";
-import { badGateway, generationOutput, generationRequest, MODELS_REQUEST, modelList } from "./remote-worker.ts";
+import { badGateway, remoteBackend } from "./remote-worker.ts";
 
 export interface HttpBackendOptions {
   /** Images whose base64 passes this many bytes are stored by the worker (SERENA_MAX_RESPONSE_BYTES). */
@@ -103,14 +103,5 @@ export function createHttpBackend(worker: Config["worker"], options: HttpBackend
     throw badGateway(`${where} failed ${failures.length} time(s): ${failures.join("; ")}`);
   }
 
-  return {
-    name: "http",
-    async generate(job, hooks) {
-      hooks?.onStart?.();
-      return generationOutput(await invoke(generationRequest(job, options.inlineLimitBytes, hooks)), where);
-    },
-    async listModels() {
-      return modelList(await invoke(MODELS_REQUEST), where);
-    },
-  };
+  return remoteBackend("http", where, options.inlineLimitBytes, invoke);
 }

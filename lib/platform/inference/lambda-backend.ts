@@ -15,7 +15,7 @@ import type { Config } from "../config.ts";
 import { ApiError, backendUnavailable, gatewayTimeout } from "../../a1111/errors.ts";
 import type { InferenceBackend } from "../../a1111/backend.ts";
 import type { WorkerRequest } from "./job-protocol.ts";
-import { badGateway, generationOutput, generationRequest, MODELS_REQUEST, modelList } from "./remote-worker.ts";
+import { badGateway, remoteBackend } from "./remote-worker.ts";
 
 export interface LambdaBackendOptions {
   /** The function's region (SERENA_S3_REGION: one region for the deployment). */
@@ -81,14 +81,7 @@ export function createLambdaBackend(worker: Config["worker"], options: LambdaBac
   };
 
   return {
-    name: "lambda",
-    async generate(job, hooks) {
-      hooks?.onStart?.();
-      return generationOutput(await invoke(generationRequest(job, options.inlineLimitBytes, hooks)), where);
-    },
-    async listModels() {
-      return modelList(await invoke(MODELS_REQUEST), where);
-    },
+    ...remoteBackend("lambda", where, options.inlineLimitBytes, invoke),
     async close() {
       client.destroy();
     },

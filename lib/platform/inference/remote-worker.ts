@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../../a1111/errors.ts";
 import type { SDModelItem } from "../../a1111/schemas/catalog-items.ts";
-import type { GenerationHooks, GenerationJob, GenerationOutput } from "../../a1111/backend.ts";
+import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../../a1111/backend.ts";
 import { deserializeError } from "./errors.ts";
 import { WorkerResponse, type WorkerRequest } from "./job-protocol.ts";
 
@@ -56,4 +56,23 @@ export function modelList(payload: unknown, worker: string): SDModelItem[] {
   const response = parseResponse(payload, worker);
   if (!("models" in response)) throw badGateway(`${worker} answered a model list request with images`);
   return response.models;
+}
+
+/** A backend that sends each call as one WorkerRequest through `invoke` (a Lambda invocation or an HTTP POST). */
+export function remoteBackend(
+  name: string,
+  where: string,
+  inlineLimitBytes: number,
+  invoke: (request: WorkerRequest) => Promise<unknown>,
+): Pick<InferenceBackend, "name" | "generate" | "listModels"> {
+  return {
+    name,
+    async generate(job, hooks) {
+      hooks?.onStart?.();
+      return generationOutput(await invoke(generationRequest(job, inlineLimitBytes, hooks)), where);
+    },
+    async listModels() {
+      return modelList(await invoke(MODELS_REQUEST), where);
+    },
+  };
 }
