@@ -3,6 +3,7 @@
  * with the infotext in EXIF UserComment; format and quality from the options (`samples_format`, `jpeg_quality`).
  */
 import sharp from "sharp";
+import { LIMITS } from "../schemas/limits.ts";
 import { exifWithUserComment, insertJpegExif } from "./exif-user-comment.ts";
 import { writePngText } from "./png-text.ts";
 
@@ -22,8 +23,13 @@ export interface EncodeOptions {
   text: Record<string, string>;
 }
 
+/** Generated images stay within LIMITS.maxSize², Extras results within maxUpscaledPixels. */
+const MAX_PIXELS = Math.max(LIMITS.maxSize * LIMITS.maxSize, LIMITS.maxUpscaledPixels);
+
 export async function encodeImage(image: RawImage, options: EncodeOptions): Promise<Buffer> {
-  const pipeline = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } });
+  // Extras encodes images sized by the client: the pixel and time limits hold here too.
+  const raw = { width: image.width, height: image.height, channels: image.channels };
+  const pipeline = sharp(image.data, { raw, limitInputPixels: MAX_PIXELS }).timeout({ seconds: LIMITS.imageOperationSeconds });
   const infotext = options.text.parameters;
   if (options.format === "png") {
     const png = await pipeline.png().toBuffer();

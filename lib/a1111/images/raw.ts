@@ -1,5 +1,6 @@
 /** Raw RGB(A) pixel buffers and the few whole-image operations sharp has no direct call for. */
 import sharp from "sharp";
+import { LIMITS } from "../schemas/limits.ts";
 
 export interface Pixels {
   data: Buffer;
@@ -13,6 +14,8 @@ export async function toRgb(image: sharp.Sharp, background = "#ffffff"): Promise
   return { data, width: info.width, height: info.height, channels: 3 };
 }
 
+const MAX_PIXELS = Math.max(LIMITS.maxInputPixels, LIMITS.maxUpscaledPixels);
+
 export async function resizePixels(
   src: Pixels,
   width: number,
@@ -20,7 +23,9 @@ export async function resizePixels(
   kernel: "lanczos3" | "nearest" | "linear" = "lanczos3",
 ): Promise<Pixels> {
   if (src.width === width && src.height === height) return src;
-  const data = await sharp(src.data, { raw: { width: src.width, height: src.height, channels: src.channels } })
+  // Sizes come from client requests (Extras): the pixel and time limits hold here too.
+  const data = await sharp(src.data, { raw: { width: src.width, height: src.height, channels: src.channels }, limitInputPixels: MAX_PIXELS })
+    .timeout({ seconds: LIMITS.imageOperationSeconds })
     .resize(width, height, { fit: "fill", kernel })
     .raw()
     .toBuffer();

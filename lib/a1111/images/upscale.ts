@@ -8,6 +8,7 @@ import { invalidField } from "../errors.ts";
 import type { PyValue } from "../infotext/python-format.ts";
 import { pyFloat } from "../infotext/python-format.ts";
 import type { ExtrasOptions } from "../schemas/images.ts";
+import { LIMITS } from "../schemas/limits.ts";
 import { blendPixels, pasteOnCanvas, resizePixels, type Pixels } from "./raw.ts";
 
 type Upscaler = NonNullable<ReturnType<typeof findUpscaler>>;
@@ -17,14 +18,48 @@ type Upscaler = NonNullable<ReturnType<typeof findUpscaler>>;
  * with Lanczos to `int(w·scale // 8 · 8)` if it differs.
  */
 async function upscaleWith(upscaler: Upscaler, image: Pixels, scale: number): Promise<Pixels> {
-  const destW = Math.floor(Math.floor(image.width * scale) / 8) * 8 || 8;
-  const destH = Math.floor(Math.floor(image.height * scale) / 8) * 8 || 8;
-  let out = image;
-  const shrinking = image.width >= destW && image.height >= destH && scale !== 1;
-  if (!shrinking && upscaler.sharpKernel) {
-    out = await resizePixels(image, Math.floor(image.width * scale), Math.floor(image.height * scale), upscaler.sharpKernel);
-  }
-  return resizePixels(out, destW, destH, "lanczos3");
+  const size = passSizes(image.width, image.height, scale);
+  const out = size.upscaled && upscaler.sharpKernel ? await resizePixels(image, size.upscaled.width, size.upscaled.height, upscaler.sharpKernel) : image;
+  return resizePixels(out, size.dest.width, size.dest.height, "lanczos3");
+}
+
+interface Size {
+  width: number;
+  height: number;
+}
+
+/**
+ * `Upscaler.upscale`'s sizes for a width×height image: the target `int(w·scale // 8 · 8)` (at least 8: A1111 fails
+ * on a 0-pixel target, Serena keeps one block), and the upscaler's own output `int(w·scale)` (at least 1), which
+ * it skips when the image already covers the target.
+ */
+function passSizes(width: number, height: number, scale: number): { dest: Size; upscaled: Size | null } {
+  const dest = { width: Math.floor(Math.floor(width * scale) / 8) * 8 || 8, height: Math.floor(Math.floor(height * scale) / 8) * 8 || 8 };
+  const shrinking = width >= dest.width && height >= dest.height && scale !== 1;
+  const upscaled = shrinking ? null : { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
+  return { dest, upscaled };
+}
+
+const scaleFor = (width: number, height: number, o: ExtrasOptions) =>
+  o.resize_mode === 1 ? Math.max(o.upscaling_resize_w / width, o.upscaling_resize_h / height) : o.upscaling_resize;
+
+/**
+ * Refuses, from the request and the image's size alone, an upscale whose largest image (the upscaler's output, the
+ * target, or the crop canvas) would pass LIMITS.maxUpscaledPixels: a 422 naming the field that sets the scale.
+ */
+export function checkUpscaleSize(width: number, height: number, o: ExtrasOptions): void {
+  const upscaler = findUpscaler(o.upscaler_1);
+  if (!upscaler || upscaler.name === "None") return;
+  const scale = scaleFor(width, height, o);
+  const { dest, upscaled } = passSizes(width, height, scale);
+  const canvas = o.resize_mode === 1 && o.upscaling_crop ? { width: o.upscaling_resize_w, height: o.upscaling_resize_h } : dest;
+  const largest = [dest, upscaled ?? dest, canvas].reduce((a, b) => (a.width * a.height >= b.width * b.height ? a : b));
+  if (largest.width * largest.height <= LIMITS.maxUpscaledPixels) return;
+  const field = o.resize_mode !== 1 ? "upscaling_resize" : o.upscaling_resize_w / width >= o.upscaling_resize_h / height ? "upscaling_resize_w" : "upscaling_resize_h";
+  throw invalidField(
+    [field],
+    `upscaling ${width}x${height} this way makes a ${largest.width}x${largest.height} image; at most ${LIMITS.maxUpscaledPixels} pixels are allowed`,
+  );
 }
 
 function requireUpscaler(name: string, field: string): Upscaler | null {
@@ -53,7 +88,8 @@ export async function extrasUpscale(image: Pixels, o: ExtrasOptions): Promise<Up
   if (!upscaler1) return { image, info };
 
   const byMode1 = o.resize_mode === 1;
-  const scale = byMode1 ? Math.max(o.upscaling_resize_w / image.width, o.upscaling_resize_h / image.height) : o.upscaling_resize;
+  checkUpscaleSize(image.width, image.height, o);
+  const scale = scaleFor(image.width, image.height, o);
   const run = async (upscaler: Upscaler) => {
     let out = await upscaleWith(upscaler, image, scale);
     if (byMode1 && o.upscaling_crop) {

@@ -17,6 +17,7 @@ import {
   SDVaeList,
   UpscalerList,
 } from "../schemas/catalog-items.ts";
+import { jsonBody } from "../schemas/fields.ts";
 import { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
 import { GenerationResponse } from "../schemas/generation-response.ts";
 import {
@@ -133,7 +134,8 @@ export const ROUTE = {
     method: "POST",
     path: "/sdapi/v1/options",
     summary: "Change settings",
-    body: z.record(z.string(), z.unknown()).meta({ id: "OptionsUpdate", description: "Any subset of OptionsModel's keys." }),
+    // Each value bounded in depth and size (LIMITS.maxJsonDepth, maxJsonValues) before the patch is read.
+    body: jsonBody().meta({ id: "OptionsUpdate", description: "Any subset of OptionsModel's keys." }),
     response: NullBody,
     timeout: MODEL_LIST_TIMEOUT,
   }),

@@ -8,6 +8,7 @@
  * img2img's `denoising_strength`) reject null with 422, as A1111 does.
  */
 import { z } from "zod";
+import { LIMITS } from "./limits.ts";
 
 export const MSG = {
   integer: "value is not a valid integer",
@@ -123,4 +124,49 @@ export const strList = (maxItems: number, maxLength?: number) =>
     .array(z.preprocess(coerceStr, strCore(maxLength)), { error: MSG.list })
     .max(maxItems, { error: (i) => `ensure this value has at most ${String(i.maximum)} items` });
 
-export const dict = () => z.record(z.string(), z.unknown(), { error: MSG.dict });
+/**
+ * What is wrong with the shape of a free-form JSON value, or null: nesting deeper than LIMITS.maxJsonDepth
+ * (`{"a": {"b": 1}}` is 2 deep; scalars add nothing) or more than LIMITS.maxJsonValues values in all. Walked
+ * with an explicit stack that stops at the first problem, so a value nested 100,000 deep costs nothing and
+ * overflows nothing; pydantic has no such bound (A1111 fails later, in `json.dumps` or `copy.deepcopy`).
+ */
+export function jsonShapeProblem(value: unknown, maxDepth: number = LIMITS.maxJsonDepth, maxValues: number = LIMITS.maxJsonValues): string | null {
+  const pending: Array<[value: unknown, depth: number]> = [[value, 0]];
+  let values = 1;
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth + 1 > maxDepth) return `JSON nested deeper than ${maxDepth} levels`;
+    const children = Array.isArray(item) ? item : Object.values(item);
+    values += children.length;
+    if (values > maxValues) return `JSON value with more than ${maxValues} values`;
+    for (const child of children) pending.push([child, depth + 1]);
+  }
+  return null;
+}
+
+const checkJsonShape = (value: unknown, ctx: z.RefinementCtx) => {
+  const problem = jsonShapeProblem(value);
+  if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+};
+
+/** A free-form JSON object field (`Dict[str, Any]`), bounded in depth and size (jsonShapeProblem). */
+export const dict = () => z.record(z.string(), z.unknown(), { error: MSG.dict }).superRefine(checkJsonShape);
+
+/** A free-form JSON list field (`List[Any]`), bounded like dict(). */
+export const jsonList = () => z.array(z.unknown(), { error: MSG.list }).superRefine(checkJsonShape);
+
+/**
+ * A request body that is a free-form JSON object (POST /options): each value bounded like dict(), the issue naming
+ * its key, and the whole body bounded in size.
+ */
+export const jsonBody = () =>
+  z.record(z.string(), z.unknown(), { error: MSG.dict }).superRefine((body, ctx) => {
+    for (const [key, value] of Object.entries(body)) {
+      const problem = jsonShapeProblem(value);
+      if (problem !== null) return ctx.addIssue({ code: "custom", path: [key], message: problem });
+    }
+    // Depth was checked per key above; the body adds one level.
+    const problem = jsonShapeProblem(body, LIMITS.maxJsonDepth + 1);
+    if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+  });

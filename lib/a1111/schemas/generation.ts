@@ -3,6 +3,8 @@
  * (docs/a1111-semantics.md §2.2, §2.3), lax coercion (fields.ts), and Serena's bounds (limits.ts).
  */
 import { z } from "zod";
+import { promptConditioningError } from "../../engine/prompts/check.ts";
+import { findSampler, totalSteps, type SamplerDefinition } from "../../engine/samplers/registry.ts";
 import { findLatentUpscaleMode, findUpscaler, LATENT_UPSCALE_MODES, UPSCALERS } from "../../engine/upscalers.ts";
 import { resolveSampler, samplerNames, schedulerNames } from "../sampler-names.ts";
 import { hiresTarget } from "../generation/hires.ts";
@@ -11,6 +13,7 @@ import {
   dict,
   floatField,
   intField,
+  jsonList,
   optionalBool,
   optionalInt,
   optionalFloat,
@@ -74,7 +77,7 @@ const middle = {
 const tail = {
   sampler_index: requiredStr("Euler", 100),
   script_name: optionalStr(200),
-  script_args: z.array(z.unknown(), { error: "value is not a valid list" }).nullable().default([]),
+  script_args: jsonList().nullable().default([]),
   send_images: requiredBool(true),
   save_images: requiredBool(false),
   alwayson_scripts: dict().nullable().default({}),
@@ -132,10 +135,49 @@ export const img2imgShape = {
 };
 
 type Common = z.output<z.ZodObject<typeof head & typeof middle & typeof tail>>;
+/** The hires fields checkCommon reads (txt2img only). */
+interface Hires {
+  enable_hr?: boolean;
+  hr_sampler_name?: string | null;
+  hr_scheduler?: string | null;
+  hr_upscaler?: string | null;
+  hr_second_pass_steps?: number;
+  hr_prompt?: string;
+  hr_negative_prompt?: string;
+}
 
-/** Cross-field rules: sampler names, batch bounds, scripts Serena does not have. */
-function checkCommon(body: Common & { enable_hr?: boolean; hr_sampler_name?: string | null; hr_scheduler?: string | null; hr_upscaler?: string | null }, ctx: z.RefinementCtx) {
+/**
+ * Prompts A1111 would fail on while conditioning (lib/engine/prompts/check.ts: a `:weight)` Python's float() rejects,
+ * such as `(a:.)`, or a prompt-editing step that overflows), checked with the model-call counts the engine will
+ * use, for each pass and prompt the engine encodes: a 422 naming the field where A1111 answers 500. The "None"
+ * emphasis mode reads no weights; it is seen here when override_settings sets it (the server's own setting is
+ * not known to the request schema).
+ */
+function checkPrompts(body: Common & Hires, sampler: SamplerDefinition, ctx: z.RefinementCtx) {
+  const attention = body.override_settings?.emphasis !== "None";
+  const steps = totalSteps(sampler, body.steps);
+  const failed = new Set<string>();
+  const check = (field: string, prompt: string, positive: boolean, hiresSteps?: number) => {
+    if (failed.has(field)) return;
+    const error = promptConditioningError(prompt, { positive, attention, steps, hiresSteps });
+    if (error === null) return;
+    failed.add(field);
+    ctx.addIssue({ code: "custom", path: [field], message: error });
+  };
+  check("prompt", body.prompt, true);
+  check("negative_prompt", body.negative_prompt, false);
+  if (!body.enable_hr) return;
+  // The hires pass as lib/a1111/generation/hires.ts plans it: its sampler (when hr_sampler_name names one), its steps, its prompts.
+  const hiresSampler = (body.hr_sampler_name ? findSampler(body.hr_sampler_name) : undefined) ?? sampler;
+  const hiresSteps = totalSteps(hiresSampler, body.hr_second_pass_steps || body.steps);
+  check(body.hr_prompt ? "hr_prompt" : "prompt", body.hr_prompt || body.prompt, true, hiresSteps);
+  check(body.hr_negative_prompt ? "hr_negative_prompt" : "negative_prompt", body.hr_negative_prompt || body.negative_prompt, false, hiresSteps);
+}
+
+/** Cross-field rules: sampler names, batch bounds, scripts Serena does not have, prompts A1111 fails on. */
+function checkCommon(body: Common & Hires, ctx: z.RefinementCtx) {
   const resolved = resolveSampler(body.sampler_name ?? body.sampler_index, body.scheduler);
+  if (!("error" in resolved)) checkPrompts(body, resolved.sampler, ctx);
   if ("error" in resolved) {
     const field = resolved.error === "scheduler" ? "scheduler" : body.sampler_name !== null ? "sampler_name" : "sampler_index";
     const valid = resolved.error === "scheduler" ? schedulerNames() : samplerNames();

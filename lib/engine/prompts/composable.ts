@@ -1,3 +1,4 @@
+import { backOverPythonSpace, pythonDecimalFloat, skipPythonSpace } from "./python-text.ts";
 import { pythonWholeWord } from "./python-word.ts";
 
 /** One `AND`-separated part of a prompt and its composable-diffusion weight. */
@@ -9,8 +10,26 @@ export interface ComposablePart {
 /** A1111 `re_AND` `\bAND\b`. */
 const AND = new RegExp(pythonWholeWord("AND"), "u");
 
-/** A1111 `re_weight`: the text, then an optional `:weight` and trailing whitespace. */
-const PART_WEIGHT = /^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$/;
+/** The number of A1111 `re_weight`, `[-+]?(?:\d+\.?|\d*\.\d+)`, with Python's Unicode `\d`. */
+const PART_WEIGHT_NUMBER = /^[-+]?(?:\p{Nd}+\.?|\p{Nd}*\.\p{Nd}+)$/u;
+
+/**
+ * A1111 `re_weight` `^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$` on one part, read without the regex:
+ * its lazy text group stops at the first place where the rest matches, which is before the whitespace ahead of
+ * the last colon when all that follows that colon is whitespace and one number, and otherwise before the trailing
+ * whitespace. (The regex retries from every position of a whitespace run, which is quadratic.)
+ */
+function partWithWeight(part: string): ComposablePart {
+  const end = backOverPythonSpace(part, part.length);
+  const colon = part.lastIndexOf(":", end - 1);
+  if (colon >= 0) {
+    const number = part.slice(skipPythonSpace(part, colon + 1), end);
+    if (PART_WEIGHT_NUMBER.test(number)) {
+      return { text: part.slice(0, backOverPythonSpace(part, colon)), weight: pythonDecimalFloat(number)! };
+    }
+  }
+  return { text: part.slice(0, end), weight: 1 };
+}
 
 /**
  * Splits a prompt for composable diffusion (A1111 modules/prompt_parser.py `get_multicond_prompt_list`):
@@ -18,9 +37,5 @@ const PART_WEIGHT = /^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$/;
  * `a cat` ×1.2 and ` a dog` ×1.
  */
 export function splitComposablePrompt(prompt: string): ComposablePart[] {
-  return prompt.split(AND).map((part) => {
-    // The pattern matches every string: the lazy text group can take all of it.
-    const match = PART_WEIGHT.exec(part) as RegExpExecArray;
-    return { text: match[1], weight: match[2] === undefined ? 1 : Number(match[2]) };
-  });
+  return prompt.split(AND).map(partWithWeight);
 }

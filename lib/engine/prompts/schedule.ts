@@ -19,12 +19,28 @@ interface StepResolution {
  * steps). Old scheduling: below 1 is a fraction, otherwise a step count.
  */
 function resolveWhen(when: string, resolution: StepResolution): number {
+  return Math.min(resolution.steps, Math.trunc(requestedStep(when, resolution)));
+}
+
+/** The step before capping. A `when` like `1e400` makes it ±Infinity, where A1111's `int()` raises OverflowError. */
+function requestedStep(when: string, resolution: StepResolution): number {
   const value = Number(when);
-  let step: number;
-  if (resolution.useOldScheduling) step = value < 1 ? value * resolution.steps : value;
-  else if (when.includes(".")) step = (value - resolution.floatOffset) * resolution.steps;
-  else step = value - resolution.intOffset;
-  return Math.min(resolution.steps, Math.trunc(step));
+  if (resolution.useOldScheduling) return value < 1 ? value * resolution.steps : value;
+  if (when.includes(".")) return (value - resolution.floatOffset) * resolution.steps;
+  return value - resolution.intOffset;
+}
+
+/** Every scheduled node, nested ones included (A1111's `CollectSteps` visitor visits them all). */
+function* scheduledNodes(nodes: PromptSequence): Generator<ScheduledNode> {
+  for (const node of nodes) {
+    if (typeof node === "string") continue;
+    if (isPromptSequence(node)) yield* scheduledNodes(node);
+    else if (node.kind === "scheduled") {
+      yield node;
+      yield* scheduledNodes(node.before);
+      yield* scheduledNodes(node.after);
+    } else for (const option of node.options) yield* scheduledNodes(option);
+  }
 }
 
 /** Every scheduled `when` of 1 or more is a switch point, and any alternation switches at every step. */
@@ -70,6 +86,12 @@ function promptSchedule(prompt: string, resolution: StepResolution): PromptSched
     .map((step): PromptScheduleEntry => [step, renderAtStep(nodes, step, resolution)]);
 }
 
+function stepResolution(steps: number, hiresSteps: number | undefined, useOldScheduling: boolean): StepResolution {
+  return hiresSteps === undefined || useOldScheduling
+    ? { steps, intOffset: 0, floatOffset: 0, useOldScheduling }
+    : { steps: hiresSteps, intOffset: steps, floatOffset: 1, useOldScheduling };
+}
+
 /**
  * Resolves prompt editing (`[from:to:when]`, `[to:when]`) and alternation (`[a|b]`) into one schedule per prompt
  * (A1111 modules/prompt_parser.py `get_learned_conditioning_prompt_schedules`, v1.10.1). `steps` counts sampler
@@ -81,10 +103,7 @@ export function getLearnedConditioningPromptSchedules(
   hiresSteps?: number,
   useOldScheduling = false,
 ): PromptSchedule[] {
-  const resolution: StepResolution =
-    hiresSteps === undefined || useOldScheduling
-      ? { steps, intOffset: 0, floatOffset: 0, useOldScheduling }
-      : { steps: hiresSteps, intOffset: steps, floatOffset: 1, useOldScheduling };
+  const resolution = stepResolution(steps, hiresSteps, useOldScheduling);
   const schedules = new Map<string, PromptSchedule>();
   return prompts.map((prompt) => {
     let schedule = schedules.get(prompt);
@@ -99,4 +118,16 @@ export function getLearnedConditioningPromptSchedules(
 /** The entry in force at a 0-based model call: the first whose end step is not before it (A1111 `reconstruct_cond_batch`). */
 export function scheduleEntryAt(schedule: PromptSchedule, currentStep: number): PromptScheduleEntry {
   return schedule.find(([endAtStep]) => currentStep <= endAtStep) ?? schedule[0];
+}
+
+/**
+ * The first `when` of `prompt` whose step A1111 cannot compute with these step counts (`int(inf)` raises
+ * OverflowError in `collect_steps`, failing the request), or null. Here such a step is capped like any other.
+ */
+export function scheduleOverflow(prompt: string, steps: number, hiresSteps?: number, useOldScheduling = false): string | null {
+  const nodes = parsePromptSchedule(prompt);
+  if (nodes === null) return null;
+  const resolution = stepResolution(steps, hiresSteps, useOldScheduling);
+  for (const node of scheduledNodes(nodes)) if (!Number.isFinite(requestedStep(node.when, resolution))) return node.when;
+  return null;
 }

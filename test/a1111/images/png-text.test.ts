@@ -4,9 +4,10 @@
  * by hand in test/fixtures/images.ts from the PNG specification.
  */
 import sharp from "sharp";
-import { crc32 } from "node:zlib";
+import { crc32, deflateSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
-import { isPng, PngFormatError, readPngText, writePngText } from "../../../lib/a1111/images/png-text.ts";
+import { checkPngChunks, isPng, MAX_TEXT_CHUNK, PngFormatError, readPngText, writePngText } from "../../../lib/a1111/images/png-text.ts";
+import { LIMITS } from "../../../lib/a1111/schemas/limits.ts";
 import { chunkTypes, gradientPng, iTXt, pngChunk, tEXt, withChunks, zTXt } from "../../fixtures/images.ts";
 
 let png: Buffer;
@@ -80,13 +81,37 @@ describe("reading", () => {
     });
   });
 
-  it("keeps the first value of a repeated keyword, as Pillow does", () => {
-    expect(readPngText(withChunks(png, tEXt("k", "first"), tEXt("k", "second")))).toEqual({ k: "first" });
+  // Pillow 9.4's PngImageFile.info, checked by opening the same chunks with Image.open.
+  it("keeps the last value of a repeated keyword, as Pillow's info does", () => {
+    expect(readPngText(withChunks(png, tEXt("k", "first"), tEXt("k", "second")))).toEqual({ k: "second" });
   });
 
-  it("skips a corrupt compressed chunk instead of failing the image", () => {
+  it("gives a corrupt zTXt stream an empty value, and skips a corrupt iTXt one, as Pillow does", () => {
     const corrupt = pngChunk("zTXt", Buffer.concat([Buffer.from("bad\0\0", "latin1"), Buffer.from("not zlib")]));
-    expect(readPngText(withChunks(png, corrupt, tEXt("ok", "yes")))).toEqual({ ok: "yes" });
+    const corruptI = pngChunk("iTXt", Buffer.concat([Buffer.from("badi\0\x01\0\0\0", "latin1"), Buffer.from("not zlib")]));
+    expect(readPngText(withChunks(png, corrupt, corruptI, tEXt("ok", "yes")))).toEqual({ bad: "", ok: "yes" });
+  });
+
+  it("reads what a truncated zlib stream holds, as zlib's decompressobj does", () => {
+    const full = zTXt("k", "hello world ".repeat(10));
+    const stream = full.subarray(8 + 3, full.length - 4);
+    const cut = pngChunk("zTXt", Buffer.concat([Buffer.from("k\0\0", "latin1"), stream.subarray(0, 10)]));
+    expect(readPngText(withChunks(png, cut))).toEqual({ k: "hello w" });
+  });
+
+  it("skips an iTXt whose text is not UTF-8 (Pillow decodes it strictly)", () => {
+    const latin = pngChunk("iTXt", Buffer.concat([Buffer.from("k\0\0\0\0\0", "latin1"), Buffer.from([0xff, 0xfe])]));
+    expect(readPngText(withChunks(png, latin, tEXt("ok", "yes")))).toEqual({ ok: "yes" });
+  });
+
+  it("takes a tEXt or zTXt without NUL as a keyword with an empty value (Pillow's fallback for broken tEXt)", () => {
+    expect(readPngText(withChunks(png, pngChunk("tEXt", Buffer.from("lonely", "latin1")), pngChunk("zTXt", Buffer.from("alone", "latin1"))))).toEqual({ lonely: "", alone: "" });
+  });
+
+  it("keeps keywords like __proto__ and toString as ordinary entries", () => {
+    const text = readPngText(withChunks(png, tEXt("__proto__", "a"), tEXt("toString", "b")));
+    expect(Object.keys(text)).toEqual(["__proto__", "toString"]);
+    expect(JSON.parse(JSON.stringify(text))).toEqual(JSON.parse('{"__proto__": "a", "toString": "b"}'));
   });
 
   it("ignores text chunks without a keyword and iTXt without its separators", () => {
@@ -104,5 +129,50 @@ describe("reading", () => {
     expect(() => readPngText(Buffer.from("not a png at all"))).toThrow(PngFormatError);
     // IEND is the last 12 bytes, so cutting 20 cuts into the image data chunk before it.
     expect(() => readPngText(png.subarray(0, png.length - 20))).toThrow(/truncated/);
+    expect(() => readPngText(png.subarray(0, png.length >> 1))).toThrow(/truncated/);
+    expect(() => readPngText(png.subarray(0, png.length - 3))).toThrow(/truncated/);
+  });
+
+  it("reads a PNG that ends after its last chunk without IEND, as sharp decodes it", () => {
+    expect(readPngText(withChunks(png, tEXt("a", "b")).subarray(0, -12))).toEqual({ a: "b" });
+  });
+});
+
+describe("what Pillow refuses to open (A1111: 500 'Invalid encoded image')", () => {
+  it("refuses a chunk whose CRC is wrong (Pillow: 'broken PNG file')", () => {
+    const file = withChunks(png, tEXt("k", "v"));
+    const bad = Buffer.from(file);
+    bad[bad.length - 12 - 1] ^= 1;
+    expect(() => readPngText(bad)).toThrow(/bad CRC in "tEXt"/);
+    expect(() => checkPngChunks(bad)).toThrow(PngFormatError);
+  });
+
+  it("refuses a chunk length past the end of the file", () => {
+    const bad = Buffer.from(png);
+    bad.writeUInt32BE(0x7fffffff, 33);
+    expect(() => checkPngChunks(bad)).toThrow(/truncated/);
+  });
+
+  it("refuses a zTXt with a compression method other than 0", () => {
+    const chunk = pngChunk("zTXt", Buffer.concat([Buffer.from("k\0\x01", "latin1"), deflateSync("x")]));
+    expect(() => readPngText(withChunks(png, chunk))).toThrow(/Unknown compression method 1/);
+  });
+
+  it("refuses a compressed chunk that inflates past 1 MiB, Pillow's MAX_TEXT_CHUNK, without inflating it all", () => {
+    // 8,000,000 × "a" deflates to about 8 KB.
+    const bomb = zTXt("parameters", "a".repeat(8_000_000));
+    expect(bomb.length).toBeLessThan(10_000);
+    const start = performance.now();
+    expect(() => readPngText(withChunks(png, bomb))).toThrow(/more than 1048576 bytes .*Decompressed Data Too Large/);
+    expect(() => readPngText(withChunks(png, iTXt("k", "b".repeat(2_000_000), true)))).toThrow(/Decompressed Data Too Large/);
+    expect(performance.now() - start).toBeLessThan(200);
+    // Exactly 1 MiB is still read (Pillow: `unconsumed_tail` is empty).
+    expect(readPngText(withChunks(png, zTXt("k", "c".repeat(MAX_TEXT_CHUNK))), 2 * MAX_TEXT_CHUNK).k).toHaveLength(MAX_TEXT_CHUNK);
+  });
+
+  it("refuses more text than LIMITS.maxImageTextBytes in all, keys included", () => {
+    const half = "d".repeat(LIMITS.maxImageTextBytes / 2);
+    expect(() => readPngText(withChunks(png, tEXt("a", half), zTXt("b", half)))).toThrow(`the image's text chunks hold more than ${LIMITS.maxImageTextBytes} bytes`);
+    expect(Object.keys(readPngText(withChunks(png, tEXt("a", half.slice(1)), zTXt("b", half.slice(1)))))).toEqual(["a", "b"]);
   });
 });

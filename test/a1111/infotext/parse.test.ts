@@ -88,3 +88,78 @@ describe("parse_generation_parameters", () => {
     expect(parseGenerationParameters(text)).toMatchObject({ Prompt: "a, b: c", "Negative prompt": "d", Steps: "20", "CFG scale": "7.0", Note: "x, y", "Size-1": "64" });
   });
 });
+
+// Expected values from A1111 v1.10.1's parse_generation_parameters re-run on Python 3.11.2 with default options.
+describe("what the scanner must match beyond the parameter line", () => {
+  it("strips with Python's whitespace (\\x1c and \\x85 are whitespace there)", () => {
+    const res = parseGenerationParameters("\x1c a cat \x1c\n\x85Negative prompt: \x1cneg\x1c\nSteps: 1, Seed: 2, Size: 8x8");
+    expect(res).toMatchObject({ Prompt: "a cat", "Negative prompt": "neg", "Size-1": "8" });
+  });
+
+  it("splits sizes in any decimal digits, and before a final newline (re_imagesize's \\d and $)", () => {
+    expect(parseGenerationParameters("a\nSteps: 20, Size: ５１２x６４, Seed: 1")).toMatchObject({ "Size-1": "５１２", "Size-2": "６４" });
+    expect(parseGenerationParameters('a\nSteps: 20, Size: "64x32\\n", Seed: 1')).toMatchObject({ "Size-1": "64", "Size-2": "32" });
+  });
+
+  it("appends a Hypernet tag to the prompt", () => {
+    expect(parseGenerationParameters("a cat\nSteps: 20, Hypernet: hn, Hypernet strength: 0.5").Prompt).toBe("a cat<hypernet:hn:0.5>");
+    expect(parseGenerationParameters("a cat\nSteps: 20, Hypernet: hn, Seed: 1").Prompt).toBe("a cat<hypernet:hn:1.0>");
+  });
+
+  it("restores old hires fix sizes from First pass size (restore_old_hires_fix_params)", () => {
+    expect(parseGenerationParameters("a\nSteps: 20, Size: 640x384, First pass size: 320x192")).toMatchObject({
+      "Size-1": 320,
+      "Size-2": 192,
+      "Hires resize-1": 640,
+      "Hires resize-2": 384,
+    });
+    // 0x0 meant "about 512² pixels": old_hires_fix_first_pass_dimensions(768, 512) is (640, 448).
+    expect(parseGenerationParameters("a\nSteps: 20, Size: 768x512, First pass size: 0x0")).toMatchObject({ "Size-1": 640, "Size-2": 448, "Hires resize-1": 768 });
+    expect(parseGenerationParameters("a\nSteps: 20, First pass size: 256x128, Seed: 1")).toMatchObject({ "Size-1": 256, "Hires resize-1": 512 });
+  });
+
+  it("takes __proto__ as an ordinary key", () => {
+    const res = parseGenerationParameters("a\nSteps: 20, __proto__: x, Seed: 1");
+    expect(Object.getOwnPropertyDescriptor(res, "__proto__")?.value).toBe("x");
+    expect(Object.getPrototypeOf(res)).toBe(Object.prototype);
+  });
+
+  it("does not count a weighted piece whose merged text is BREAK as emphasis (A1111 compares the text)", () => {
+    expect(parseGenerationParameters("(BRE\\AK)\nSteps: 1, Seed: 2, Size: 8x8")).not.toHaveProperty("Emphasis");
+  });
+});
+
+describe("prompts A1111's own parse fails on", () => {
+  it("leaves Emphasis out for a weight float() rejects, where A1111's png-info answers 500", () => {
+    const res = parseGenerationParameters("(a:.)\nSteps: 20, Seed: 1, Size: 64x64");
+    expect(res).toMatchObject({ Prompt: "(a:.)", Steps: "20" });
+    expect(res).not.toHaveProperty("Emphasis");
+  });
+
+  it("takes a prompt too costly to weigh (LIMITS.maxInfotextAttentionUpdates) to use emphasis", () => {
+    const nested = `${"(a".repeat(5000)}${")".repeat(5000)}`;
+    expect(parseGenerationParameters(`${nested}\nSteps: 1, Seed: 2, Size: 8x8`)).toMatchObject({ Emphasis: "Original" });
+  });
+});
+
+const N = 100_000;
+const fill = (unit: string) => unit.repeat(Math.ceil(N / unit.length)).slice(0, N);
+
+describe("100,000-character infotexts of the worst shapes, each well under 100 ms", () => {
+  it.each([
+    ["one run of key characters (the 8,000,000 × 'a' png-info report, scaled)", "a".repeat(N)],
+    ["key characters and spaces", fill("a b ")],
+    ["a parameter line of unclosed quotes", `x\nSteps: 1, Seed: 2, K: "${fill("\\x")}`],
+    ["a parameter line of many keys", fill("Key: value, ")],
+    ["many lines", fill("Negative prompt: a\n")],
+    ["whitespace runs in the prompt (re_break's \\s*)", `a${" ".repeat(N)}b\nSteps: 1, Seed: 2, Size: 8x8`],
+    ["nested attention groups", `${fill("(a")}\nSteps: 1, Seed: 2, Size: 8x8`],
+    ["closed nested groups", `${"(a".repeat(N / 3)}${")".repeat(N / 3)}\nSteps: 1, Seed: 2, Size: 8x8`],
+    ["square groups and weights", fill("[a (b:1.1) ")],
+  ])("%s", (_what, text) => {
+    parseGenerationParameters(text.slice(0, N / 10));
+    const start = performance.now();
+    parseGenerationParameters(text);
+    expect(performance.now() - start).toBeLessThan(100);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AttentionPiece } from "../../../lib/engine/prompts/attention.ts";
-import { InvalidAttentionWeightError, parsePromptAttention } from "../../../lib/engine/prompts/attention.ts";
+import { invalidAttentionWeight, InvalidAttentionWeightError, parsePromptAttention } from "../../../lib/engine/prompts/attention.ts";
 
 /** Same texts in the same order, weights equal to 12 digits. */
 function expectPieces(actual: AttentionPiece[], expected: AttentionPiece[]): void {
@@ -57,6 +57,23 @@ describe("plain text and emphasis groups", () => {
   it("fails on a weight Python cannot read, as A1111 does", () => {
     // float('.') raises ValueError in A1111, which fails the request.
     expect(() => parsePromptAttention("(a:.)")).toThrow(InvalidAttentionWeightError);
+    for (const weight of ["..", "1.2.3", "+.", "-.."]) {
+      expect(() => parsePromptAttention(`(a:${weight})`)).toThrow(`could not convert string to float: '${weight}'`);
+      expect(invalidAttentionWeight(`x (a:${weight}) y`)).toBe(weight);
+    }
+  });
+
+  it("reads a weight in any decimal digits and Python's whitespace around it, as Python's re and float() do", () => {
+    // `[.\d]` is Unicode-aware in Python: float("٣") is 3.0; \x1c is whitespace for `\s`.
+    expectPieces(parsePromptAttention("(a:٣)"), [["a", 3]]);
+    expectPieces(parsePromptAttention("(a:\x1c1.5\x1c)"), [["a", 1.5]]);
+    // U+FEFF is not Python whitespace: the group is closed by ")" alone, ×1.1, and the colon stays text.
+    expectPieces(parsePromptAttention("(a:\ufeff2)"), [["a:\ufeff2", 1.1]]);
+  });
+
+  it("reads a weight only while a round group is open: `a:.)` alone is text, and not an error", () => {
+    expectPieces(parsePromptAttention("a:.)"), [["a:.)", 1]]);
+    expect(invalidAttentionWeight("a:.) [b:.)]")).toBeNull();
   });
 });
 

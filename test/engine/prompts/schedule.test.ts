@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getLearnedConditioningPromptSchedules, scheduleEntryAt } from "../../../lib/engine/prompts/schedule.ts";
+import { getLearnedConditioningPromptSchedules, scheduleEntryAt, scheduleOverflow } from "../../../lib/engine/prompts/schedule.ts";
 
 // Doctests of A1111 modules/prompt_parser.py `get_learned_conditioning_prompt_schedules` (v1.10.1), as listed in
 // docs/a1111-semantics.md §7.1; the rows the table abbreviates with "…" are written out as in the source doctest.
@@ -194,5 +194,35 @@ describe("scheduleEntryAt", () => {
 
   it("falls back to the first entry past the last step", () => {
     expect(scheduleEntryAt(g("a [b:3]"), 11)).toEqual([3, "a "]);
+  });
+});
+
+describe("scheduleOverflow: steps A1111's int() cannot take", () => {
+  // collect_steps: v = float(when) (then, with a ".", (v − offset)·steps); int(±inf) raises OverflowError.
+  it("finds a when that is infinite as a float", () => {
+    expect(scheduleOverflow("a [b:1e400] c", 10)).toBe("1e400");
+    expect(scheduleOverflow("a [b:c:-1e999]", 10)).toBe("-1e999");
+  });
+
+  it("finds one that overflows only once multiplied by the steps", () => {
+    // 1.5e308 is finite, (1.5e308 − 0) · 10 is not.
+    expect(scheduleOverflow("[b:1.5e308]", 10)).toBe("1.5e308");
+    expect(scheduleOverflow("[b:1.5e308]", 1)).toBeNull();
+    // Without a ".", the number is a step: 1e308 − 0 is finite.
+    expect(scheduleOverflow("[b:1e308]", 10)).toBeNull();
+  });
+
+  it("looks inside nested groups and alternations, as A1111's visitor does", () => {
+    expect(scheduleOverflow("[x|[a:b:1e400]]", 10)).toBe("1e400");
+    expect(scheduleOverflow("[a:[b:c:2e400]:3]", 10)).toBe("2e400");
+  });
+
+  it("is null for prompts the grammar rejects (A1111 then uses the text unchanged) and for ordinary ones", () => {
+    expect(scheduleOverflow("a [b:1e400", 10)).toBeNull();
+    expect(scheduleOverflow("a [b:c:5] [d|e]", 10)).toBeNull();
+  });
+
+  it("caps such a step at the last step where the engine still meets it", () => {
+    expect(g("a [b:1e400]")).toEqual([[10, "a "]]);
   });
 });
