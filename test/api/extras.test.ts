@@ -2,12 +2,15 @@
  * /sdapi/v1/extra-single-image and extra-batch-images with A1111's plain upscalers (docs/a1111-semantics.md §9.5, §9.9, §9.10;
  * modules/upscaler.py `Upscaler.upscale`, scripts/postprocessing_upscale.py).
  */
+import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { plaintextToHtml } from "../../lib/a1111/routes/extras.ts";
 import { readPngText } from "../../lib/a1111/images/png-text.ts";
+import { HTTPErrorBody } from "../../lib/a1111/schemas/errors.ts";
 import { ExtrasBatchImagesResponse, ExtrasSingleImageResponse } from "../../lib/a1111/schemas/images.ts";
+import { LIMITS } from "../../lib/a1111/schemas/limits.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
-import { base64, dataUri, gradientPng, rgbPixels, tEXt, withChunks } from "../fixtures/images.ts";
+import { base64, dataUri, gradientPng, rgbPixels, tEXt, withChunks, zTXt } from "../fixtures/images.ts";
 import { ciServices } from "../fixtures/services.ts";
 
 const client = apiClient(ciServices());
@@ -173,5 +176,97 @@ describe("extra-batch-images (§9.10)", () => {
   it("an empty imageList gives no images", async () => {
     const reply = await client.post("/sdapi/v1/extra-batch-images", { imageList: [] });
     expect(reply.json()).toEqual({ html_info: "<p></p>", images: [] });
+  });
+});
+
+describe("bounded work: sizes refused before anything is decoded", () => {
+  const solid = (width: number, height: number) =>
+    sharp({ create: { width, height, channels: 3, background: "#446688" } })
+      .png()
+      .toBuffer();
+
+  it(`×8 of a 4096² PNG (a gigapixel) is a 422 naming upscaling_resize, in well under a second`, async () => {
+    const big = await solid(4096, 4096);
+    const start = performance.now();
+    const reply = await client.post("/sdapi/v1/extra-single-image", { image: base64(big), upscaler_1: "Lanczos", upscaling_resize: 8 });
+    expectCleanError(reply, 422);
+    expect(reply.json().detail[0]).toMatchObject({ loc: ["body", "upscaling_resize"] });
+    expect(reply.json().detail[0].msg).toBe(`upscaling 4096x4096 this way makes a 32768x32768 image; at most ${LIMITS.maxUpscaledPixels} pixels are allowed`);
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+
+  it("resize_mode 1 names the side that sets the scale", async () => {
+    // 8×16 to 4096×512: scale max(512, 32) = 512, so 4096×8192.
+    const reply = await client.post("/sdapi/v1/extra-single-image", {
+      image: base64(await solid(8, 16)),
+      upscaler_1: "Nearest",
+      resize_mode: 1,
+      upscaling_resize_w: 4096,
+      upscaling_resize_h: 512,
+    });
+    expectCleanError(reply, 422);
+    expect(reply.json().detail[0].loc).toEqual(["body", "upscaling_resize_w"]);
+    const tall = await client.post("/sdapi/v1/extra-single-image", {
+      image: base64(await solid(16, 8)),
+      upscaler_1: "Nearest",
+      resize_mode: 1,
+      upscaling_resize_w: 512,
+      upscaling_resize_h: 4096,
+    });
+    expect(tall.json().detail[0].loc).toEqual(["body", "upscaling_resize_h"]);
+  });
+
+  it("the limit itself is allowed, and upscaler None asks for no pixels at all", async () => {
+    const reply = await client.post("/sdapi/v1/extra-single-image", { image: base64(await solid(2048, 2048)), upscaler_1: "Nearest", upscaling_resize: 2 });
+    expect(reply.status).toBe(200);
+    const none = await client.post("/sdapi/v1/extra-single-image", { image: base64(await solid(4096, 4096)), upscaler_1: "None", upscaling_resize: 8 });
+    expect(none.status).toBe(200);
+  });
+
+  it("a 1×1 image scaled down still gives an image (the target is at least 8×8)", async () => {
+    const { pixels } = await extras({ image: base64(await solid(1, 1)), upscaler_1: "Lanczos", upscaling_resize: 0.5 });
+    expect([pixels.width, pixels.height]).toEqual([8, 8]);
+  });
+});
+
+describe("broken images are a 422 naming the image, not a 500", () => {
+  it("a PNG cut in half, in single and batch requests", async () => {
+    const half = base64(photo.subarray(0, photo.length >> 1));
+    const single = await client.post("/sdapi/v1/extra-single-image", { image: half, upscaler_1: "Lanczos" });
+    expectCleanError(single, 422);
+    expect(single.json().detail[0].loc).toEqual(["body", "image"]);
+    const batch = await client.post("/sdapi/v1/extra-batch-images", { imageList: [{ data: base64(photo), name: "a" }, { data: half, name: "b" }], upscaler_1: "Lanczos" });
+    expectCleanError(batch, 422);
+    expect(batch.json().detail[0].loc).toEqual(["body", "imageList", 1, "data"]);
+  });
+
+  it("a text chunk that inflates past 1 MiB", async () => {
+    const bomb = withChunks(await gradientPng(8, 8), zTXt("parameters", "a".repeat(2_000_000)));
+    const reply = await client.post("/sdapi/v1/extra-single-image", { image: base64(bomb), upscaler_1: "Lanczos" });
+    expectCleanError(reply, 422);
+    expect(reply.json().detail[0].msg).toMatch(/Decompressed Data Too Large/);
+  });
+});
+
+describe("the response limit (SERENA_MAX_RESPONSE_BYTES)", () => {
+  const small = apiClient(ciServices({ SERENA_MAX_RESPONSE_BYTES: "30000" }));
+
+  it("is a 413 in A1111's error shape past the limit", async () => {
+    const reply = await small.post("/sdapi/v1/extra-single-image", { image: base64(photo), upscaler_1: "Lanczos", upscaling_resize: 2 });
+    expectCleanError(reply, 413);
+    expect(HTTPErrorBody.parse(reply.json())).toMatchObject({ error: "ResponseTooLarge" });
+    expect(reply.json().detail).toMatch(/over the 30000-byte limit/);
+  });
+
+  it("stops a batch at the image that passes it", async () => {
+    const tiny = base64(await gradientPng(8, 8));
+    const ok = await small.post("/sdapi/v1/extra-batch-images", { imageList: [{ data: tiny, name: "a" }], upscaler_1: "Nearest" });
+    expect(ok.status).toBe(200);
+    // The bad third image would be a 422 if the batch went on past the second, which already passes the limit.
+    const reply = await small.post("/sdapi/v1/extra-batch-images", {
+      imageList: [{ data: tiny, name: "a" }, { data: base64(photo), name: "b" }, { data: "not an image", name: "c" }],
+      upscaler_1: "Nearest",
+    });
+    expectCleanError(reply, 413);
   });
 });

@@ -2,7 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { PNGInfoResponse } from "../../lib/a1111/schemas/images.ts";
 import { apiClient, expectCleanError } from "../fixtures/api.ts";
-import { base64, dataUri, gradientPng, jpegWithUserComment, tEXt, withChunks } from "../fixtures/images.ts";
+import { HTTPErrorBody } from "../../lib/a1111/schemas/errors.ts";
+import { LIMITS } from "../../lib/a1111/schemas/limits.ts";
+import { base64, dataUri, gradientPng, jpegWithUserComment, tEXt, withChunks, zTXt } from "../fixtures/images.ts";
 import { ciServices } from "../fixtures/services.ts";
 
 const client = apiClient(ciServices());
@@ -128,5 +130,67 @@ describe("bad input", () => {
     const reply = await client.post("/sdapi/v1/png-info", { image: null });
     expectCleanError(reply, 422);
     expect(reply.json().detail[0]).toMatchObject({ loc: ["body", "image"], msg: "none is not an allowed value" });
+  });
+});
+
+describe("hostile images are a 422 naming image, quickly, never a 500", () => {
+  const expect422 = async (image: string, msg: RegExp) => {
+    const start = performance.now();
+    const reply = await client.post("/sdapi/v1/png-info", { image });
+    expectCleanError(reply, 422);
+    expect(reply.json().detail[0].loc).toEqual(["body", "image"]);
+    expect(reply.json().detail[0].msg).toMatch(msg);
+    expect(performance.now() - start).toBeLessThan(1000);
+  };
+
+  it("a zTXt parameters chunk that inflates to 8,000,000 × 'a' (Pillow: Decompressed Data Too Large)", async () => {
+    const bomb = withChunks(await gradientPng(8, 8), zTXt("parameters", "a".repeat(8_000_000)));
+    expect(bomb.length).toBeLessThan(10_000);
+    await expect422(base64(bomb), /Decompressed Data Too Large/);
+  });
+
+  it("a PNG cut in half, with a bad CRC, or with a chunk length past its end", async () => {
+    const png = withChunks(await gradientPng(32, 32), tEXt("parameters", "a\nSteps: 1, Seed: 2, Size: 32x32"));
+    const crc = Buffer.from(png);
+    crc[40] ^= 1;
+    const length = Buffer.from(png);
+    length.writeUInt32BE(0x7ffffff0, 33);
+    await expect422(base64(png.subarray(0, png.length >> 1)), /^Invalid encoded image: /);
+    await expect422(base64(crc), /bad CRC|checksum/);
+    await expect422(base64(length), /^Invalid encoded image: /);
+  });
+
+  it("an SVG, before sharp renders it", async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4096" height="4096"><filter id="f"><feTurbulence baseFrequency=".01" numOctaves="10"/></filter><rect width="100%" height="100%" filter="url(#f)"/></svg>';
+    await expect422(dataUri(Buffer.from(svg), "image/svg+xml"), /not a PNG, JPEG, WebP, GIF, TIFF or AVIF file/);
+  });
+
+  it(`an infotext longer than LIMITS.maxInfotextChars (${LIMITS.maxInfotextChars})`, async () => {
+    const long = withChunks(await gradientPng(8, 8), zTXt("parameters", `${"a".repeat(LIMITS.maxInfotextChars)}\nSteps: 1, Seed: 2, Size: 8x8`));
+    await expect422(base64(long), new RegExp(`png-info reads at most ${LIMITS.maxInfotextChars}`));
+  });
+});
+
+describe("bounded answers", () => {
+  it("parses an infotext of LIMITS.maxInfotextChars characters", async () => {
+    const params = "\nSteps: 1, Seed: 2, Size: 8x8";
+    const text = "a".repeat(LIMITS.maxInfotextChars - params.length) + params;
+    const result = await pngInfo(base64(withChunks(await gradientPng(8, 8), zTXt("parameters", text))));
+    expect(result.parameters).toMatchObject({ Seed: "2" });
+  });
+
+  it("an infotext A1111 cannot parse ((a:.) makes its png-info answer 500) is answered, without the Emphasis default", async () => {
+    const result = await pngInfo(base64(withChunks(await gradientPng(8, 8), tEXt("parameters", "(a:.)\nSteps: 1, Seed: 2, Size: 8x8"))));
+    expect(result.parameters).toMatchObject({ Prompt: "(a:.)", Seed: "2" });
+    expect(result.parameters).not.toHaveProperty("Emphasis");
+  });
+
+  it("an answer past SERENA_MAX_RESPONSE_BYTES is a 413 in A1111's error shape", async () => {
+    const small = apiClient(ciServices({ SERENA_MAX_RESPONSE_BYTES: "20000" }));
+    const image = base64(withChunks(await gradientPng(8, 8), zTXt("Comment", "x".repeat(30_000))));
+    const reply = await small.post("/sdapi/v1/png-info", { image });
+    expectCleanError(reply, 413);
+    expect(HTTPErrorBody.parse(reply.json())).toMatchObject({ error: "ResponseTooLarge" });
+    expect((await small.post("/sdapi/v1/png-info", { image: base64(await gradientPng(8, 8)) })).status).toBe(200);
   });
 });
