@@ -7,6 +7,7 @@ import type { GenerationPlan, RgbImage, SamplingSpec } from "../../engine/plan.t
 import { allSeeds, allSubseeds, fixSeed } from "../../engine/rng/seeds.ts";
 import type { SamplerDefinition } from "../../engine/samplers/registry.ts";
 import { effectiveScheduler } from "../../engine/schedules/index.ts";
+import { AUTOMATIC } from "../../engine/schedules/registry.ts";
 import type { SchedulerDefinition } from "../../engine/schedules/registry.ts";
 import { pyFloat, type PyValue } from "../infotext/python-format.ts";
 import { resolveSampler, scheduleTypeLabel, type ResolvedSampler } from "../sampler-names.ts";
@@ -67,18 +68,36 @@ export interface PlanEnvironment {
   drawSeed?: () => number;
 }
 
-/** Infotext entries for the options in force (A1111 `extra_generation_params` set by processing and the sampler). */
-function optionExtras(plan: Pick<RequestPlan, "type" | "request" | "options" | "sampler">, noiseMultiplier: number): Record<string, PyValue> {
+/**
+ * Infotext entries for the options in force, in the order A1111 inserts them into `extra_generation_params` for the
+ * first batch: the text encoder's (`Emphasis`, set while the conds are built), img2img's `Noise multiplier` (set in
+ * `sample`), then the sampler's `get_sigmas` (schedule overrides), then its `initialize` (eta and churn: `samplerExtra`).
+ */
+function optionExtras(
+  plan: Pick<RequestPlan, "type" | "request" | "options" | "sampler" | "schedule">,
+  noiseMultiplier: number,
+  samplerExtra: Record<string, PyValue>,
+): Record<string, PyValue> {
   const o = plan.options;
   const extra: Record<string, PyValue> = {};
-  if (o.always_discard_next_to_last_sigma && !plan.sampler.sampler.discardPenultimateSigma) extra["Discard penultimate sigma"] = true;
-  if (o.sigma_min) extra["Schedule min sigma"] = pyFloat(o.sigma_min);
-  if (o.sigma_max) extra["Schedule max sigma"] = pyFloat(o.sigma_max);
-  if (o.rho) extra["Schedule rho"] = pyFloat(o.rho);
-  if (plan.type === "img2img" && noiseMultiplier !== 1) extra["Noise multiplier"] = pyFloat(noiseMultiplier);
   const prompt = plan.request.prompt + plan.request.negative_prompt;
   if (o.emphasis !== "Original" && /[([]/.test(prompt)) extra["Emphasis"] = o.emphasis;
-  return extra;
+  if (plan.type === "img2img" && noiseMultiplier !== 1) extra["Noise multiplier"] = pyFloat(noiseMultiplier);
+  if (o.always_discard_next_to_last_sigma && !plan.sampler.sampler.discardPenultimateSigma) extra["Discard penultimate sigma"] = true;
+  // sd_samplers_kdiffusion.py `get_sigmas`: Automatic with no sampler default runs the model's own sigmas, which
+  // take no overrides and record none.
+  const scheduled = plan.sampler.scheduler !== AUTOMATIC || plan.sampler.sampler.defaultScheduler !== undefined;
+  if (scheduled) {
+    if (o.sigma_min) extra["Schedule min sigma"] = pyFloat(o.sigma_min);
+    if (o.sigma_max) extra["Schedule max sigma"] = pyFloat(o.sigma_max);
+    const defaultRho = plan.schedule.defaultRho;
+    if (defaultRho !== -1 && o.rho !== 0 && o.rho !== defaultRho) extra["Schedule rho"] = pyFloat(o.rho);
+    if (plan.schedule.name === "beta") {
+      extra["Beta schedule alpha"] = pyFloat(o.beta_dist_alpha);
+      extra["Beta schedule beta"] = pyFloat(o.beta_dist_beta);
+    }
+  }
+  return { ...extra, ...samplerExtra };
 }
 
 export function noiseMultiplier(job: GenerationJob): number {
@@ -127,7 +146,7 @@ export function planRequest(job: GenerationJob, env: PlanEnvironment = {}): Requ
     imageCount,
     eta: first.spec.settings.eta,
     sampling: first.spec,
-    extra: { ...first.extra, ...optionExtras({ type: job.type, request, options, sampler: resolved }, noiseMultiplier(job)) },
+    extra: optionExtras({ type: job.type, request, options, sampler: resolved, schedule }, noiseMultiplier(job), first.extra),
     warnings: ignoredSettingWarnings(request, samplers),
     jobTimestamp: jobTimestamp(env.now ?? new Date()),
   };
