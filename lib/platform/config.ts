@@ -60,7 +60,9 @@ const EnvSchema = z.object({
   SERENA_S3_REGION: z.string().default("us-east-1"),
   SERENA_MODEL_S3_URI: z.string().regex(/^s3:\/\/[^/]+\/.*$/, "must look like s3://bucket/prefix/").optional(),
   SERENA_PRESIGN_EXPIRES: positiveInt(3600),
-  SERENA_MAX_RESPONSE_BYTES: positiveInt(5_500_000),
+  SERENA_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().optional(),
+  /** Set by AWS Lambda in every function's environment: this process answers through Lambda's 6 MB response limit. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
   SERENA_WORKER_FUNCTION: z.string().optional(),
   SERENA_LAMBDA_ENDPOINT: z.url().optional(),
   SERENA_WORKER_URL: z.url().optional(),
@@ -77,6 +79,11 @@ const EnvSchema = z.object({
 });
 
 export type Config = ReturnType<typeof parseConfig>;
+
+/** Lambda answers at most 6 MB; this leaves room for the rest of the response (docs/deploying.md). */
+export const LAMBDA_RESPONSE_BYTES = 5_500_000;
+/** "No limit" as a number that JSON and the worker protocol's integer fields carry. */
+export const NO_RESPONSE_LIMIT = Number.MAX_SAFE_INTEGER;
 
 export function parseConfig(env: NodeJS.ProcessEnv) {
   const parsed = EnvSchema.safeParse(env);
@@ -111,8 +118,12 @@ export function parseConfig(env: NodeJS.ProcessEnv) {
       /** A model folder in S3, downloaded to the cache folder on cold start. */
       modelUri: e.SERENA_MODEL_S3_URI ?? null,
     },
-    /** Responses whose images would pass this size are stored in S3 and returned as URLs (Lambda's limit is 6 MB). */
-    maxResponseBytes: e.SERENA_MAX_RESPONSE_BYTES,
+    /**
+     * Responses whose images would pass this size are stored in S3 and returned as URLs. By default only where
+     * Lambda's 6 MB limit applies: inside a Lambda function, or when generation runs on the Lambda inference worker.
+     */
+    maxResponseBytes:
+      e.SERENA_MAX_RESPONSE_BYTES ?? (e.AWS_LAMBDA_FUNCTION_NAME || e.SERENA_BACKEND === "lambda" ? LAMBDA_RESPONSE_BYTES : NO_RESPONSE_LIMIT),
     worker: {
       functionName: e.SERENA_WORKER_FUNCTION ?? null,
       lambdaEndpoint: e.SERENA_LAMBDA_ENDPOINT ?? null,
