@@ -6,7 +6,8 @@
  *   → JSON body (size limit) → zod validation → [CI fake, generation routes only] → route implementation
  *
  * `before` hooks run in that order; `after`/`onError` hooks in reverse, so errors become responses before CORS
- * and logging add their headers.
+ * and logging add their headers. The route runs within its request id's scope (request-id.ts), which the remote
+ * inference backends and the job service read.
  */
 import middy from "@middy/core";
 import httpCors from "@middy/http-cors";
@@ -26,6 +27,7 @@ import { errorResponse } from "./middlewares/error-response.ts";
 import { jsonBody } from "./middlewares/json-body.ts";
 import { requestContext } from "./middlewares/request-context.ts";
 import { validateInput } from "./middlewares/validate-input.ts";
+import { REQUEST_ID_HEADER, withRequestId } from "./request-id.ts";
 import { toHttpResult } from "./response.ts";
 
 export type LambdaHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -61,7 +63,7 @@ function build(route: Route, services: () => Services): LambdaHandler {
     .use(jsonBody({ parse: spec.body !== undefined }))
     .use(validateInput({ body: spec.body, query: spec.query }));
   if (spec.generation) stack.use(ciFake());
-  return stack.handler(async (event, context) => {
+  const handler = stack.handler(async (event, context) => {
     const input = {
       body: context.body,
       query: context.query,
@@ -69,8 +71,16 @@ function build(route: Route, services: () => Services): LambdaHandler {
       headers: eventHeaders(event),
     } as RouteInput<RouteDefinition>;
     const routeContext: RouteContext = { services: context.services, backend: context.backend, requestId: context.requestId };
-    return toHttpResult(await route.run(input, routeContext));
+    return toHttpResult(await withRequestId(context.requestId, () => route.run(input, routeContext)));
   }) as unknown as LambdaHandler;
+  // A before hook that answers early (CORS preflight) skips every after hook, the access log's included; middy keeps
+  // the context object it was given, so the request id is read back from it here.
+  return async (event, context) => {
+    const result = await handler(event, context);
+    const requestId = (context as Partial<HttpContext>).requestId;
+    if (requestId && result?.headers && !(REQUEST_ID_HEADER in result.headers)) result.headers[REQUEST_ID_HEADER] = requestId;
+    return result;
+  };
 }
 
 /** The Lambda handler of a route; the services are created on the first request (once per warm instance). */

@@ -14,10 +14,14 @@
  *   fine because nothing was returned the first time.
  * - a 5xx that is not a worker answer (a load balancer or proxy in front of a worker that is starting or gone).
  * Not retried: typed errors the worker answered (it ran the job; the same request fails the same way) and 4xx.
+ *
+ * The request id travels in the body's `requestId` and in `x-request-id` too, so that a proxy's or load balancer's
+ * access log in front of the worker can be matched to the API's.
  */
 import type { Config } from "../config.ts";
 import { gatewayTimeout } from "../../a1111/errors.ts";
 import type { InferenceBackend } from "../../a1111/backend.ts";
+import { REQUEST_ID_HEADER } from "../http/request-id.ts";
 import type { WorkerRequest } from "./job-protocol.ts";
 import { badGateway, remoteBackend } from "./remote-worker.ts";
 
@@ -64,12 +68,12 @@ export function createHttpBackend(worker: Config["worker"], options: HttpBackend
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (worker.token) headers.authorization = `Bearer ${worker.token}`;
 
-  async function attempt(body: string, timeLeftMs: number): Promise<Attempt> {
+  async function attempt(body: string, requestId: string | undefined, timeLeftMs: number): Promise<Attempt> {
     const signal = AbortSignal.timeout(timeLeftMs);
     let status: number;
     let text: string;
     try {
-      const response = await fetch(endpoint, { method: "POST", headers, body, signal });
+      const response = await fetch(endpoint, { method: "POST", headers: requestId ? { ...headers, [REQUEST_ID_HEADER]: requestId } : headers, body, signal });
       status = response.status;
       text = await response.text();
     } catch (error) {
@@ -92,7 +96,7 @@ export function createHttpBackend(worker: Config["worker"], options: HttpBackend
     const deadline = started + worker.timeoutMs;
     const failures: string[] = [];
     for (let tries = 1; ; tries++) {
-      const outcome = await attempt(body, Math.max(1, deadline - Date.now()));
+      const outcome = await attempt(body, request.requestId, Math.max(1, deadline - Date.now()));
       if ("payload" in outcome) return outcome.payload;
       if ("timedOut" in outcome) throw gatewayTimeout(`${where} did not answer within ${Date.now() - started} ms`);
       failures.push(outcome.retry);

@@ -3,11 +3,14 @@
  * answer read back as a GenerationOutput or a model list, its typed errors rethrown as they were raised.
  * Progress hooks do not cross a single request/response call, so these backends report no progress themselves: for
  * an async job they send its `jobId`, and the worker records progress in the job's state and watches it for a cancel.
+ * Every request names the request id it is made for (the current scope's, lib/platform/http/request-id.ts), so the
+ * worker's log lines can be found by the id the client got back.
  */
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../../a1111/errors.ts";
 import type { SDModelItem } from "../../a1111/schemas/catalog-items.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../../a1111/backend.ts";
+import { currentRequestId } from "../http/request-id.ts";
 import { deserializeError } from "./errors.ts";
 import { WorkerResponse, type WorkerRequest } from "./job-protocol.ts";
 
@@ -18,17 +21,24 @@ export const badGateway = (detail: string) => new ApiError(502, "BadGateway", de
  * Images over `inlineLimitBytes` (as base64) come back as keys under a prefix of their own; the same request is sent
  * again on a retry, so a retried job overwrites its own keys instead of leaving a second set.
  */
-export function generationRequest(job: GenerationJob, inlineLimitBytes: number, hooks: GenerationHooks = {}): WorkerRequest {
+export function generationRequest(
+  job: GenerationJob,
+  inlineLimitBytes: number,
+  hooks: GenerationHooks = {},
+  requestId: string | undefined = currentRequestId(),
+): WorkerRequest {
   return {
     type: job.type,
     request: job.request,
     options: job.options,
     ...(hooks.jobId === undefined ? {} : { jobId: hooks.jobId }),
     output: { inlineLimitBytes, store: false, prefix: `outputs/${randomUUID()}/` },
+    ...(requestId === undefined ? {} : { requestId }),
   };
 }
 
-export const MODELS_REQUEST: WorkerRequest = { type: "models" };
+export const modelsRequest = (requestId: string | undefined = currentRequestId()): WorkerRequest =>
+  requestId === undefined ? { type: "models" } : { type: "models", requestId };
 
 function parseResponse(payload: unknown, worker: string): WorkerResponse {
   const parsed = WorkerResponse.safeParse(payload);
@@ -72,7 +82,7 @@ export function remoteBackend(
       return generationOutput(await invoke(generationRequest(job, inlineLimitBytes, hooks)), where);
     },
     async listModels() {
-      return modelList(await invoke(MODELS_REQUEST), where);
+      return modelList(await invoke(modelsRequest()), where);
     },
   };
 }

@@ -9,6 +9,7 @@ import { Img2ImgRequest, Txt2ImgRequest } from "../../a1111/schemas/generation.t
 import { ProgressCounters } from "../../a1111/progress.ts";
 import { JobError, JobStatus, JobTiming, JobType, JobWebhook } from "../../a1111/schemas/jobs.ts";
 import { Options } from "../../a1111/schemas/options.ts";
+import { acceptRequestId } from "../http/request-id.ts";
 
 export const JobState = z.object({
   id: z.string(),
@@ -38,17 +39,20 @@ export type JobState = z.output<typeof JobState>;
 export interface JobInput {
   job: GenerationJob;
   webhook: string | null;
+  /** The id of the request that submitted the job: the runner logs under it and passes it to the worker. */
+  requestId?: string;
 }
 
 /** Validates a stored input again with the shared schemas, so a runner from another deployment cannot misread it. */
 export function parseJobInput(raw: unknown): JobInput {
-  const value = raw as { job: { type: string; request: unknown; options: unknown }; webhook: string | null };
+  const value = raw as { job: { type: string; request: unknown; options: unknown }; webhook: string | null; requestId?: unknown };
   const options = Options.parse(value.job.options);
   const job: GenerationJob =
     value.job.type === "img2img"
       ? { type: "img2img", request: Img2ImgRequest.parse(value.job.request), options }
       : { type: "txt2img", request: Txt2ImgRequest.parse(value.job.request), options };
-  return { job, webhook: value.webhook };
+  const requestId = acceptRequestId(value.requestId);
+  return requestId === null ? { job, webhook: value.webhook } : { job, webhook: value.webhook, requestId };
 }
 
 export type JobOutcome =

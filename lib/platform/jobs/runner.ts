@@ -2,14 +2,19 @@
  * Runs one stored job to its end: marks it running, calls the backend with hooks that report progress to the
  * store and stop at a cancel request (monitor.ts), stores the images, records the final state, then calls the
  * webhook. A failed or cancelled job has no result, and images already stored for it are removed.
+ * The run logs "job started" and "job finished" (status, milliseconds, and a failure's status and reason) with the job
+ * id and the id of the request that submitted it, and runs in that request id's scope, so a remote worker logs under
+ * the same id (lib/platform/http/request-id.ts).
  */
 import { errorAnswer } from "../../a1111/errors.ts";
 import { infoJsonString } from "../../a1111/generation/info.ts";
 import { echoParameters } from "../../a1111/generation/response.ts";
 import type { GenerationHooks, ProgressUpdate } from "../../a1111/backend.ts";
+import { scrubReason } from "../http/error-log.ts";
+import { currentRequestId, withRequestId } from "../http/request-id.ts";
 import type { Services } from "../runtime/services.ts";
 import { outputPrefix, storeImages } from "../storage/outputs.ts";
-import { finishJob, recordProgress, startJob, type JobOutcome, type JobState } from "./job-state.ts";
+import { finishJob, recordProgress, startJob, type JobInput, type JobOutcome, type JobState } from "./job-state.ts";
 import { watchJob, type WatchOptions } from "./monitor.ts";
 import { jobView } from "./view.ts";
 import { deliverWebhook } from "./webhook.ts";
@@ -31,10 +36,10 @@ async function generateOutcome(
   services: Services,
   options: RunJobOptions,
   started: JobState,
+  input: JobInput,
 ): Promise<{ outcome: JobOutcome; progress: ProgressUpdate | null }> {
   const { jobStore, storage, backend, logger } = services;
   const id = started.id;
-  const input = (await jobStore.input(id))!;
   const monitor = watchJob(jobStore, started, options);
   const pastDeadline = () => options.deadline !== undefined && Date.now() > options.deadline;
   const hooks: GenerationHooks = {
@@ -72,7 +77,7 @@ async function generateOutcome(
 
 /** Runs the job `id` if it is still queued; returns its final state (or its state as found, or null if unknown). */
 export async function runJob(id: string, services: Services, options: RunJobOptions = {}): Promise<JobState | null> {
-  const { jobStore, storage, images, logger } = services;
+  const { jobStore } = services;
   let mine = false;
   const started = await jobStore.update(id, (job) => {
     mine = job.status === "queued";
@@ -82,7 +87,19 @@ export async function runJob(id: string, services: Services, options: RunJobOpti
   // (Two deliveries in the same instant could both start it: S3 has no compare-and-set that every S3-compatible
   // server offers, so the runner function is deployed without retries, infra/job-runner.ts.)
   if (!started || !mine) return started;
-  const { outcome, progress } = await generateOutcome(services, options, started);
+  const input = (await jobStore.input(id))!;
+  const requestId = input.requestId ?? currentRequestId();
+  const logger = services.logger.createChild({ persistentKeys: { jobId: id, ...(requestId ? { requestId } : {}) } });
+  const run = () => finishRun({ ...services, logger }, options, started, input);
+  return requestId ? withRequestId(requestId, run) : run();
+}
+
+async function finishRun(services: Services, options: RunJobOptions, started: JobState, input: JobInput): Promise<JobState> {
+  const { jobStore, storage, images, logger } = services;
+  const id = started.id;
+  const began = performance.now();
+  logger.info("job started", { type: started.type, backend: services.backend.name });
+  const { outcome, progress } = await generateOutcome(services, options, started, input);
   const now = Date.now();
   let final = (await jobStore.update(id, (job) => finishJob(recordProgress(job, progress, now), outcome, now)))!;
   if (final.status !== "succeeded" && storage) {
@@ -99,5 +116,7 @@ export async function runJob(id: string, services: Services, options: RunJobOpti
     };
     final = (await jobStore.update(id, (job) => ({ ...job, webhook })))!;
   }
+  const failure = final.error ? { errorStatus: final.error.status, reason: scrubReason(final.error.detail, input.job.request) } : {};
+  logger.info("job finished", { status: final.status, ms: Math.round(performance.now() - began), ...failure });
   return final;
 }

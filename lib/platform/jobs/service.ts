@@ -1,10 +1,12 @@
 /**
  * Serena's async jobs as the routes use them: submit stores the job and starts it, view reads it (a dead runner's
- * job is marked failed on the way), cancel records a cancel request where no concurrent write can undo it.
+ * job is marked failed on the way), cancel records a cancel request where no concurrent write can undo it. A job
+ * keeps the id of the request that submitted it (lib/platform/http/request-id.ts) for the runner's log lines.
  */
 import { randomUUID } from "node:crypto";
 import type { InferenceBackend } from "../../a1111/backend.ts";
 import type { JobsPort } from "../../a1111/routes/context.ts";
+import { currentRequestId } from "../http/request-id.ts";
 import type { Services } from "../runtime/services.ts";
 import { dispatchJob } from "./dispatch.ts";
 import { finishJob, isFinished, newJob, type JobInput } from "./job-state.ts";
@@ -18,7 +20,8 @@ export function createJobsService(services: () => Services, backend?: InferenceB
     async submit(job, webhook) {
       const s = services();
       if (webhook !== null) await checkWebhookUrl(webhook, s.config.webhooks);
-      const input: JobInput = { job, webhook };
+      const requestId = currentRequestId();
+      const input: JobInput = requestId === undefined ? { job, webhook } : { job, webhook, requestId };
       const id = randomUUID();
       await s.jobStore.create(newJob(id, input, Date.now()), input);
       await dispatchJob(id, backend ? { ...s, backend } : s);

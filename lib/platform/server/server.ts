@@ -12,6 +12,8 @@ import { payloadTooLarge, tooManyRequests } from "../../a1111/errors.ts";
 import type { HttpEvent, HttpResult } from "../http/event.ts";
 import { checkBasicAuth } from "../http/middlewares/basic-auth.ts";
 import { errorToResult } from "../http/middlewares/error-response.ts";
+import { failureLogFields } from "../http/error-log.ts";
+import { clientRequestId, REQUEST_ID_HEADER } from "../http/request-id.ts";
 import type { Services } from "../runtime/services.ts";
 import { buildEventV2 } from "./event-builder.ts";
 import { findRoute, loadHandler } from "./router.ts";
@@ -128,9 +130,9 @@ function bodyBudget(limit: number): BodyBudget {
 }
 
 /** FastAPI's answer for a path no route has, and for a method the path does not take. */
-const routeMiss = (kind: "not-found" | "method-not-allowed"): HttpResult => ({
+const routeMiss = (kind: "not-found" | "method-not-allowed", requestId: string): HttpResult => ({
   statusCode: kind === "not-found" ? 404 : 405,
-  headers: { "content-type": "application/json" },
+  headers: { "content-type": "application/json", [REQUEST_ID_HEADER]: requestId },
   body: JSON.stringify({ detail: kind === "not-found" ? "Not Found" : "Method Not Allowed" }),
 });
 
@@ -140,32 +142,39 @@ export function createServer(services: Services, limits: ServerLimits = DEFAULT_
   const bound = new Map<string, (event: HttpEvent, context: Context) => Promise<HttpResult>>();
   const budget = bodyBudget(limits.bodyBudgetBytes);
   const server = http.createServer(async (req, res) => {
-    const requestId = randomUUID();
-    const refuse = (result: HttpResult) => {
+    // The client's x-request-id when acceptable (lib/platform/http/request-id.ts); the handlers read the same header.
+    const requestId = clientRequestId(req.headers) ?? randomUUID();
+    const url = req.url ?? "/";
+    const path = url.split("?", 1)[0]!;
+    const method = (req.method ?? "GET").toUpperCase();
+    const refuse = (result: HttpResult, error?: unknown) => {
       // The body was not read: close the connection after the answer rather than drain it.
       res.shouldKeepAlive = false;
       req.resume();
+      const reason = error === undefined ? { reason: result.statusCode === 404 ? "no such route" : "method not allowed" } : failureLogFields(error);
+      services.logger.warn("request refused", { requestId, method, path: path.slice(0, 200), status: result.statusCode, ...reason });
       send(res, result);
     };
     try {
-      const url = req.url ?? "/";
-      const path = url.split("?", 1)[0]!;
-      const method = (req.method ?? "GET").toUpperCase();
       // CORS preflights go to any route with the path; its CORS middleware answers them (when configured).
       const preflight = method === "OPTIONS" && config.corsAllowOrigins.length > 0;
       if (!preflight) {
         try {
           checkBasicAuth(req.headers.authorization, config.apiAuth);
         } catch (error) {
-          return refuse(errorToResult(error, requestId));
+          return refuse(errorToResult(error, requestId), error);
         }
       }
       const match = findRoute(preflight ? "ANY" : method, path);
-      if (typeof match === "string") return refuse(routeMiss(match));
+      if (typeof match === "string") return refuse(routeMiss(match, requestId));
       const body = await readBody(req, config.maxBodyBytes, budget);
-      if ("tooLarge" in body) return refuse(errorToResult(payloadTooLarge(body.tooLarge, config.maxBodyBytes), requestId));
+      if ("tooLarge" in body) {
+        const error = payloadTooLarge(body.tooLarge, config.maxBodyBytes);
+        return refuse(errorToResult(error, requestId), error);
+      }
       if ("busy" in body) {
-        return refuse(errorToResult(tooManyRequests("this server is reading too many request bodies at once; try again shortly", 2), requestId));
+        const error = tooManyRequests("this server is reading too many request bodies at once; try again shortly", 2);
+        return refuse(errorToResult(error, requestId), error);
       }
       const event = buildEventV2({
         method,

@@ -2,8 +2,9 @@
  * A model folder kept in S3 (`SERENA_MODEL_S3_URI=s3://bucket/prefix/`), copied to local disk on cold start and
  * reused while the instance is warm.
  *
- * - Where: `<cacheDir>/s3-models/<last prefix segment>-<16 hex of sha256(uri)>/`, so the checkpoint keeps a readable
- *   name in `/sdapi/v1/sd-models` and two URIs never share a folder.
+ * - Where: `<cacheDir>/s3-models/<16 hex of sha256(uri)>/<last prefix segment>/`: two URIs never share a folder, and
+ *   the folder's own name, which is the checkpoint's name in `/sdapi/v1/sd-models`, is the name the model was
+ *   uploaded under (`s3://bucket/models/sd15/` is `sd15`), so clients select it by that name.
  * - Integrity: with a `serena-manifest.json` under the prefix (written by `npm run upload-model`), exactly the files
  *   it lists are fetched and each must match its size and SHA-256. Without one, every object under the prefix is
  *   fetched and checked against its listed size and, when the ETag is a plain MD5 (single-part uploads), its MD5;
@@ -14,10 +15,13 @@
  *   and a waiter that gets the lock after another process finished finds the folder current and returns it.
  * - Freshness: the first call in a process lists the prefix once and compares it with the marker, so a model
  *   re-uploaded to the same prefix replaces the cached copy on the next cold start; later calls reuse the folder.
+ * - Logs: with a logger, one line when the folder is found current in the cache and one when a download ends, with
+ *   the file count, bytes and milliseconds, so a slow cold start can be told apart from a slow generation.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { Logger } from "../runtime/logger.ts";
 import { mapConcurrent } from "./concurrency.ts";
 import { withFileLock, type LockOptions } from "./file-lock.ts";
 import { fileDigests, isSafeRelativePath, MANIFEST_NAME, ModelManifest } from "./model-manifest.ts";
@@ -74,11 +78,15 @@ export function s3ModelSource(uri: string, settings: Pick<StorageSettings, "endp
 
 const sourceUri = (source: S3ModelSource) => `s3://${source.storage.bucket}/${source.prefix}`;
 
-export function modelCacheFolder(source: S3ModelSource, cacheDir: string): string {
-  const uri = sourceUri(source);
-  const digest = createHash("sha256").update(uri).digest("hex").slice(0, 16);
+/** The model's name: the prefix's last segment (the bucket's name for a whole bucket), as a safe folder name. */
+export function s3ModelName(source: S3ModelSource): string {
   const name = (source.prefix.split("/").filter(Boolean).pop() ?? source.storage.bucket).replace(/[^\w.-]/g, "_");
-  return path.join(cacheDir, "s3-models", `${name}-${digest}`);
+  return /^\.+$/.test(name) ? name.replace(/\./g, "_") : name;
+}
+
+export function modelCacheFolder(source: S3ModelSource, cacheDir: string): string {
+  const digest = createHash("sha256").update(sourceUri(source)).digest("hex").slice(0, 16);
+  return path.join(cacheDir, "s3-models", digest, s3ModelName(source));
 }
 
 function parseJson(text: string): unknown {
@@ -166,6 +174,8 @@ export interface EnsureModelOptions {
   concurrency?: number;
   /** Called as each file starts downloading (logs; tests count downloads with it). */
   onFile?: (rel: string, size: number) => void;
+  /** Where the download's log lines go. */
+  logger?: Pick<Logger, "info">;
 }
 
 /**
@@ -173,13 +183,26 @@ export interface EnsureModelOptions {
  * behave as two processes would, one downloading under the lock and the other finding its result.
  */
 export async function syncModelFolder(source: S3ModelSource, dir: string, options: EnsureModelOptions = {}): Promise<string> {
+  const started = performance.now();
   const { files, fingerprint } = await planDownload(source);
-  if (await isCurrent(dir, fingerprint)) return dir;
+  const facts = () => ({
+    uri: sourceUri(source),
+    dir,
+    files: files.length,
+    bytes: files.reduce((sum, f) => sum + f.size, 0),
+    ms: Math.round(performance.now() - started),
+  });
+  const current = () => {
+    options.logger?.info("model found in cache", facts());
+    return dir;
+  };
+  if (await isCurrent(dir, fingerprint)) return current();
   await mkdir(path.dirname(dir), { recursive: true });
   return withFileLock(
     `${dir}.lock`,
     async () => {
-      if (await isCurrent(dir, fingerprint)) return dir;
+      if (await isCurrent(dir, fingerprint)) return current();
+      options.logger?.info("model download started", { ...facts(), ms: undefined });
       const staging = await mkdtemp(`${dir}.staging-`);
       try {
         await mapConcurrent(files, options.concurrency ?? 4, (file) => {
@@ -192,6 +215,7 @@ export async function syncModelFolder(source: S3ModelSource, dir: string, option
       } finally {
         await rm(staging, { recursive: true, force: true });
       }
+      options.logger?.info("model downloaded", facts());
       return dir;
     },
     options.lock,

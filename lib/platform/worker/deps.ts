@@ -1,22 +1,24 @@
 /**
  * What a worker process builds once and keeps while it is warm: the engine behind the local backend (its worker
  * thread loads a model on first use and keeps it loaded between requests) and the bucket, when one is configured.
- * With SERENA_MODEL_S3_URI the model folder is first copied from S3 into the cache folder (lib/storage).
+ * With SERENA_MODEL_S3_URI the model folder is first copied from S3 into the cache folder (lib/platform/storage);
+ * the copy and every model load are logged with their time and size.
  */
 import type { Config } from "../config.ts";
 import { createLocalBackend } from "../inference/local/local-backend.ts";
 import { ensureModelFromS3, s3ModelSource } from "../storage/model-download.ts";
 import { createS3JobStore } from "../jobs/s3-job-store.ts";
 import { watchJob, type JobWatch } from "../jobs/monitor.ts";
+import { createLogger, type Logger } from "../runtime/logger.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import { createStorage } from "../storage/s3-storage.ts";
 import type { WorkerDeps } from "./handle-request.ts";
 
-export async function createWorkerDeps(config: Config): Promise<WorkerDeps> {
+export async function createWorkerDeps(config: Config, logger: Logger = createLogger(config)): Promise<WorkerDeps> {
   const { modelUri } = config.storage;
-  const modelDir = modelUri ? await ensureModelFromS3(s3ModelSource(modelUri, config.storage), config.cacheDir) : config.modelDir;
+  const modelDir = modelUri ? await ensureModelFromS3(s3ModelSource(modelUri, config.storage), config.cacheDir, { logger }) : config.modelDir;
   const storage = createStorage(config.storage);
-  const backend = createLocalBackend({ ...config, modelDir });
+  const backend = createLocalBackend({ ...config, modelDir }, { logger });
   return storage ? { backend, storage, ...jobWatches(storage) } : { backend, storage };
 }
 

@@ -13,27 +13,15 @@
  */
 import { parseConfig } from "../config.ts";
 import { createLogger } from "../runtime/logger.ts";
-import { listen } from "../server/server.ts";
-import { createWorkerDeps } from "./deps.ts";
-import { createWorkerServer } from "./http-server.ts";
+import { startHttpWorker } from "./http-worker.ts";
 
 const config = parseConfig({ PORT: "8080", ...process.env });
 const logger = createLogger(config);
-const deps = await createWorkerDeps(config);
-const token = config.worker.token;
-const server = createWorkerServer(deps, { token, maxBodyBytes: config.maxBodyBytes, logger });
-const { host, port } = await listen(server, config.host, config.port);
-logger.info("inference worker listening", { url: `http://${host}:${port}`, auth: token ? "bearer" : "none" });
-if (!token && host !== "127.0.0.1" && host !== "::1" && host !== "localhost") {
-  logger.warn("SERENA_WORKER_TOKEN is not set: /invocations accepts requests from anyone who can reach this host");
-}
+const worker = await startHttpWorker(config, logger);
 
 function stop(signal: string) {
   logger.info("stopping", { signal });
-  server.close(() => {
-    void Promise.resolve(deps.backend.close?.()).finally(() => process.exit(0));
-  });
-  server.closeIdleConnections();
+  void worker.stop().finally(() => process.exit(0));
 }
 process.once("SIGTERM", stop);
 process.once("SIGINT", stop);

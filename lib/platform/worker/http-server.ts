@@ -3,14 +3,18 @@
  * port 8080) carrying the worker protocol as JSON. `/invocations` answers a WorkerResponse with the HTTP status of
  * its outcome (200, or the typed error's 422/4xx/5xx) and needs `Authorization: Bearer <token>` when a token is set;
  * `/ping` is open, and stays quick during a generation because the engine runs in the local backend's worker thread.
+ * Every answer carries the invocation's request id in `x-request-id`: the caller's header, else the body's
+ * `requestId`, else a new one (handle-request.ts logs under it).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import http from "node:http";
-import { ApiError, errorAnswer, notFound, payloadTooLarge, RequestValidationError, unauthorized } from "../../a1111/errors.ts";
-import { deserializeError, serializeError } from "../inference/errors.ts";
+import { ApiError, notFound, payloadTooLarge, RequestValidationError, unauthorized } from "../../a1111/errors.ts";
+import { failureLogFields } from "../http/error-log.ts";
+import { clientRequestId, REQUEST_ID_HEADER } from "../http/request-id.ts";
+import { serializeError } from "../inference/errors.ts";
 import type { WorkerResponse } from "../inference/job-protocol.ts";
 import type { Logger } from "../runtime/logger.ts";
-import { handleWorkerRequest, type WorkerDeps } from "./handle-request.ts";
+import { invocationRequestId, invokeWorker, type WorkerDeps } from "./handle-request.ts";
 
 export interface WorkerServerOptions {
   /** The bearer token `/invocations` requires; null leaves it open (loopback, or SageMaker's private network). */
@@ -18,9 +22,6 @@ export interface WorkerServerOptions {
   maxBodyBytes: number;
   logger: Logger;
 }
-
-/** The HTTP status of an answer: 200, or the status `errorAnswer` gives its error (the API tier's own mapping). */
-const responseStatus = (response: WorkerResponse) => (response.ok ? 200 : errorAnswer(deserializeError(response.error), "the worker's log").status);
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = JSON.stringify(body);
@@ -61,28 +62,32 @@ async function readJson(req: http.IncomingMessage, limit: number): Promise<unkno
 export function createWorkerServer(deps: WorkerDeps, options: WorkerServerOptions): http.Server {
   const { token, maxBodyBytes, logger } = options;
 
+  /** A request refused before it reached the worker protocol (auth, body size, JSON), logged and answered. */
+  function refuse(res: http.ServerResponse, requestId: string, error: ApiError | RequestValidationError, headers: Record<string, string> = {}) {
+    const status = error instanceof ApiError ? error.status : 422;
+    logger.warn("invocation refused", { requestId, status, ...failureLogFields(error) });
+    send(res, status, { ok: false, error: serializeError(error) } satisfies WorkerResponse, { ...headers, [REQUEST_ID_HEADER]: requestId });
+  }
+
   async function invocation(req: http.IncomingMessage, res: http.ServerResponse) {
+    const carried = clientRequestId(req.headers);
     if (token !== null && !authorized(req.headers.authorization, token)) {
       req.resume();
-      const body: WorkerResponse = { ok: false, error: serializeError(unauthorized("Missing or wrong bearer token")) };
-      return send(res, 401, body, { "www-authenticate": "Bearer" });
+      return refuse(res, carried ?? randomUUID(), unauthorized("Missing or wrong bearer token"), { "www-authenticate": "Bearer" });
     }
-    const started = performance.now();
-    let response: WorkerResponse;
+    let request: unknown;
     try {
-      const request = await readJson(req, maxBodyBytes);
-      logger.info("invocation started", { type: (request as { type?: unknown } | null)?.type });
-      response = await handleWorkerRequest(request, deps);
+      request = await readJson(req, maxBodyBytes);
     } catch (error) {
-      response = { ok: false, error: serializeError(error) };
       // A body that was refused may not have been read to its end: close the connection after the answer.
       res.shouldKeepAlive = false;
+      if (error instanceof ApiError || error instanceof RequestValidationError) return refuse(res, carried ?? randomUUID(), error);
+      throw error;
     }
-    const status = responseStatus(response);
-    logger.info("invocation finished", { status, ms: Math.round(performance.now() - started) });
+    const { response, status, requestId } = await invokeWorker(request, deps, { logger, requestId: invocationRequestId(request, carried) });
     // Once close() has been called (SIGTERM), a kept-alive connection would hold the shutdown until it times out.
     if (!server.listening) res.shouldKeepAlive = false;
-    send(res, status, response);
+    send(res, status, response, { [REQUEST_ID_HEADER]: requestId });
   }
 
   const server = http.createServer((req, res) => {
@@ -98,7 +103,7 @@ export function createWorkerServer(deps: WorkerDeps, options: WorkerServerOption
     req.resume();
     const known = path === "/ping" || path === "/invocations";
     const error = known ? new ApiError(405, "HTTPException", "Method Not Allowed") : notFound("Not Found");
-    send(res, error.status, { ok: false, error: serializeError(error) });
+    refuse(res, clientRequestId(req.headers) ?? randomUUID(), error);
   });
   return server;
 }

@@ -91,11 +91,12 @@ describe("downloading a model folder", () => {
     source = await upload("models/sd-tiny/");
   });
 
-  it("puts it under <cache>/s3-models/<name>-<digest of the URI>/, every file identical to the original", async () => {
+  it("puts it under <cache>/s3-models/<digest of the URI>/<name>/, every file identical to the original", async () => {
     const cache = await freshCache();
     const dir = await ensureModelFromS3(source, cache);
     const digest = createHash("sha256").update(`s3://${bucket.name}/models/sd-tiny/`).digest("hex").slice(0, 16);
-    expect(dir).toBe(path.join(cache, "s3-models", `sd-tiny-${digest}`));
+    // The folder's name is the checkpoint's name: the one the model was uploaded under.
+    expect(dir).toBe(path.join(cache, "s3-models", digest, "sd-tiny"));
     expect(await folderFiles(dir)).toEqual([COMPLETE_MARKER, ...files].sort());
     for (const rel of files) expect(await sha256(path.join(dir, rel))).toBe(await sha256(path.join(modelDir, rel)));
     // Nothing but the finished folder is left in the cache: no staging folder, no lock.

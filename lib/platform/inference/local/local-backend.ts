@@ -3,11 +3,14 @@
  * Generations run one at a time, in arrival order, like A1111's queue lock; at most `maxQueue` wait behind the running
  * one, and a request beyond that gets a 429 with `Retry-After` (an estimate from recent durations) instead of
  * memory that grows without bound. Interrupt and skip requests reach the worker through shared memory, checked
- * between sampler steps.
+ * between sampler steps. Each model load is logged with its time and size, under the request id that caused it.
  */
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Config } from "../../config.ts";
 import { invalidField, tooManyRequests } from "../../../a1111/errors.ts";
+import { currentRequestId } from "../../http/request-id.ts";
+import { createLogger, type Logger } from "../../runtime/logger.ts";
 import { deserializeError } from "../errors.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../../../a1111/backend.ts";
 import { modelCatalog, resolveModel, type CatalogConfig } from "./model-catalog.ts";
@@ -17,18 +20,20 @@ interface Pending {
   resolve: (output: GenerationOutput) => void;
   reject: (error: Error) => void;
   hooks: GenerationHooks;
+  requestId: string | undefined;
 }
 
 const CONTROL_POLL_MS = 50;
 
 export type LocalBackendConfig = CatalogConfig &
   Pick<Config, "ortThreads"> &
-  Partial<Pick<Config, "ortExecutionProviders" | "maxQueue">>;
+  Partial<Pick<Config, "ortExecutionProviders" | "maxQueue" | "logLevel">>;
 
 /** Generations allowed to wait behind the running one when the configuration does not say. */
 export const DEFAULT_MAX_QUEUE = 8;
 
-export function createLocalBackend(config: LocalBackendConfig): InferenceBackend {
+export function createLocalBackend(config: LocalBackendConfig, options: { logger?: Logger } = {}): InferenceBackend {
+  const logger = options.logger ?? createLogger({ logLevel: config.logLevel ?? "info" });
   let worker: Worker | null = null;
   let nextId = 1;
   let queue: Promise<unknown> = Promise.resolve();
@@ -49,6 +54,10 @@ export function createLocalBackend(config: LocalBackendConfig): InferenceBackend
       workerData: { threads: config.ortThreads, executionProviders: config.ortExecutionProviders ?? ["cpu"] },
     });
     w.on("message", (message: WorkerMessage) => {
+      if (message.kind === "model-loaded") {
+        const { dir, ms, bytes } = message;
+        return logger.info("model loaded", { requestId: pending.get(message.id)?.requestId, model: path.basename(dir), dir, ms, bytes });
+      }
       const p = pending.get(message.id);
       if (!p) return;
       if (message.kind === "progress") return p.hooks.onProgress?.(message.update);
@@ -83,7 +92,7 @@ export function createLocalBackend(config: LocalBackendConfig): InferenceBackend
     const poll = setInterval(pollControl, CONTROL_POLL_MS);
     try {
       return await new Promise<GenerationOutput>((resolve, reject) => {
-        pending.set(id, { resolve, reject, hooks });
+        pending.set(id, { resolve, reject, hooks, requestId: currentRequestId() });
         w.postMessage({ kind: "generate", id, job, modelDir, control });
       });
     } finally {
@@ -94,7 +103,7 @@ export function createLocalBackend(config: LocalBackendConfig): InferenceBackend
   return {
     name: "local",
     async generate(job, hooks = {}) {
-      const catalog = await modelCatalog(config);
+      const catalog = await modelCatalog(config, logger);
       const model = resolveModel(catalog, job.options.sd_model_checkpoint);
       if (!model) {
         throw invalidField(["override_settings", "sd_model_checkpoint"], `model '${job.options.sd_model_checkpoint}' not found`);
@@ -119,7 +128,7 @@ export function createLocalBackend(config: LocalBackendConfig): InferenceBackend
       return result.finally(() => inFlight--);
     },
     async listModels() {
-      return (await modelCatalog(config)).map((e) => e.item);
+      return (await modelCatalog(config, logger)).map((e) => e.item);
     },
     async close() {
       const w = worker;

@@ -3,7 +3,8 @@
  * SERENA_MODEL_S3_URI (downloaded into the cache folder on first use, lib/platform/storage/model-download.ts), every folder of
  * SERENA_MODELS_ROOT that holds a model_index.json, or, with none configured, the generated tiny model
  * (written once into the cache folder). A model is identified as A1111 identifies checkpoints: title
- * "name [short hash]", the hash being sha256 of unet/model.onnx (cached by size and modification time).
+ * "name [short hash]", the hash being sha256 of unet/model.onnx (cached by size and modification time). The name is
+ * the folder's; a model from S3 is named after the prefix it was uploaded under (model-download.ts).
  */
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
@@ -12,6 +13,7 @@ import type { Config } from "../../config.ts";
 import { fileSha256, shortHash } from "../../../engine/model/file-hash.ts";
 import { ensureTinyModel } from "../../../engine/tiny-model/index.ts";
 import type { SDModelItem } from "../../../a1111/schemas/catalog-items.ts";
+import type { Logger } from "../../runtime/logger.ts";
 import { ensureModelFromS3, s3ModelSource } from "../../storage/model-download.ts";
 
 export const DEFAULT_TINY_VARIANT = "sd1-diffusers";
@@ -22,12 +24,13 @@ const unetSha256 = (dir: string) => fileSha256(path.join(dir, "unet", "model.onn
 /** What the catalog reads; `storage` is optional so that callers without S3 settings need not invent them. */
 export type CatalogConfig = Pick<Config, "modelDir" | "modelsRoot" | "cacheDir"> & { storage?: Config["storage"] };
 
-export async function modelDirs(config: CatalogConfig): Promise<string[]> {
+/** `logger` receives the S3 download's log lines (model-download.ts). */
+export async function modelDirs(config: CatalogConfig, logger?: Pick<Logger, "info">): Promise<string[]> {
   const dirs: string[] = [];
   if (config.modelDir) dirs.push(path.resolve(config.modelDir));
   const modelUri = config.storage?.modelUri;
   if (modelUri) {
-    const dir = await ensureModelFromS3(s3ModelSource(modelUri, config.storage!), config.cacheDir);
+    const dir = await ensureModelFromS3(s3ModelSource(modelUri, config.storage!), config.cacheDir, logger ? { logger } : {});
     if (!dirs.includes(dir)) dirs.push(dir);
   }
   if (config.modelsRoot) {
@@ -48,8 +51,8 @@ export interface CatalogEntry {
   item: SDModelItem;
 }
 
-export async function modelCatalog(config: CatalogConfig): Promise<CatalogEntry[]> {
-  const dirs = await modelDirs(config);
+export async function modelCatalog(config: CatalogConfig, logger?: Pick<Logger, "info">): Promise<CatalogEntry[]> {
+  const dirs = await modelDirs(config, logger);
   return Promise.all(
     dirs.map(async (dir) => {
       const name = path.basename(dir);

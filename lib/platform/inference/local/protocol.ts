@@ -14,6 +14,8 @@ export interface GenerateMessage {
 
 export type WorkerMessage =
   | { kind: "progress"; id: number; update: ProgressUpdate }
+  /** A model was loaded for generation `id`: how long it took and the bytes of its folder (for the log). */
+  | { kind: "model-loaded"; id: number; dir: string; ms: number; bytes: number }
   | { kind: "result"; id: number; images: Uint8Array[]; info: GenerationInfo; warnings?: string[] }
   | { kind: "error"; id: number; error: SerializedError };
 
