@@ -10,8 +10,11 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildComponentGraph, DEFAULT_MODEL_SEED, isModelPreset, MODEL_PRESET_NAMES, MODEL_PRESETS, writeModel } from "../lib/engine/model-builder/index.ts";
 import type { ComponentName, FloatType, LinearWeightLayout } from "../lib/engine/model-builder/index.ts";
+import { TINY_INPAINTING_VARIANT, TINY_MODEL_VARIANTS, writeTinyModel } from "../lib/engine/tiny-model/index.ts";
+import type { TinyModelVariant } from "../lib/engine/tiny-model/index.ts";
 
 const HELP = `Usage: node scripts/make-model.ts --preset NAME --out DIR [options]
+       node scripts/make-model.ts --tiny VARIANT --out DIR
 
 Writes an ONNX Stable Diffusion folder (optimum layout: model_index.json, scheduler, tokenizer, text_encoder, unet,
 vae_decoder, vae_encoder, each model.onnx + model.onnx_data + config.json) whose graphs have the real diffusers /
@@ -26,6 +29,8 @@ Options:
                          under generated onnx::MatMul_N names as constant folding leaves them (folded, default)
   --hidden-states        text encoder also outputs hidden_states.0..N
   --no-vae-encoder       leave out vae_encoder (txt2img-only folder)
+  --inpainting           an inpainting UNet: 9 input channels (latent, mask, masked-image latent)
+  --tiny VARIANT         instead of a preset, the test suite's tiny model: ${[...TINY_MODEL_VARIANTS, TINY_INPAINTING_VARIANT].join(" | ")}
   --seed N               weight seed (default ${DEFAULT_MODEL_SEED})
   --count                print each component's parameter count and exit (nothing written)
   --help                 this text
@@ -44,6 +49,8 @@ const { values } = parseArgs({
     "linear-weights": { type: "string", default: "folded" },
     "hidden-states": { type: "boolean", default: false },
     "no-vae-encoder": { type: "boolean", default: false },
+    inpainting: { type: "boolean", default: false },
+    tiny: { type: "string" },
     seed: { type: "string", default: String(DEFAULT_MODEL_SEED) },
     count: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -55,6 +62,15 @@ if (values.help) {
   console.log(HELP);
   process.exit(0);
 }
+if (values.tiny !== undefined) {
+  const variants: readonly string[] = [...TINY_MODEL_VARIANTS, TINY_INPAINTING_VARIANT];
+  if (!variants.includes(values.tiny)) fail(`unknown tiny variant "${values.tiny}"`);
+  const out = resolve(values.out ?? fail("--out is required"));
+  if (existsSync(out) && readdirSync(out).length > 0) fail(`${out} exists and is not empty`);
+  await writeTinyModel(out, values.tiny as TinyModelVariant);
+  console.log(`tiny ${values.tiny} written to ${out}`);
+  process.exit(0);
+}
 const preset = values.preset ?? fail("--preset is required");
 if (!isModelPreset(preset)) fail(`unknown preset "${preset}"`);
 const dtypes: Record<string, FloatType> = { fp32: "float32", fp16: "float16" };
@@ -64,7 +80,7 @@ if (layout !== "named" && layout !== "folded") fail(`--linear-weights must be na
 const linearWeights: LinearWeightLayout = layout;
 const seed = Number(values.seed);
 if (!Number.isSafeInteger(seed)) fail(`--seed must be an integer, not "${values.seed}"`);
-const config = MODEL_PRESETS[preset];
+const config = values.inpainting ? { ...MODEL_PRESETS[preset], unet: { ...MODEL_PRESETS[preset].unet, in_channels: 9 } } : MODEL_PRESETS[preset];
 const options = { floatType, linearWeights, textEncoderHiddenStates: values["hidden-states"], withoutVaeEncoder: values["no-vae-encoder"], seed };
 
 if (values.count) {

@@ -4,6 +4,7 @@
  * the run that only the engine knows. Nothing here knows HTTP, JSON field names, infotext or image files: the A1111
  * layer builds the plan from a request and turns the result into A1111's response (docs/architecture.md).
  */
+import type { PilImage } from "./image/pil-image.ts";
 import type { SamplerSettings } from "./samplers/registry.ts";
 import type { EmphasisMode } from "./prompts/chunks.ts";
 import type { RandnSource } from "./rng/source.ts";
@@ -67,6 +68,37 @@ export interface Img2ImgSpec {
   readonly fixSteps: boolean;
   /** A1111 `initial_noise_multiplier`. */
   readonly noiseMultiplier: number;
+  /** Inpainting: repaint only where the mask says (A1111 img2img with `mask`), or null. */
+  readonly inpaint: InpaintSpec | null;
+}
+
+/** What masked-area content sampling starts from (A1111 `inpainting_fill` 0–3). */
+export type InpaintFill = "fill" | "original" | "latent noise" | "latent nothing";
+
+/** A1111's inpainting inputs (modules/processing.py `StableDiffusionProcessingImg2Img.init`; docs/engine.md). */
+export interface InpaintSpec {
+  /**
+   * The mask as the client sent it (L, RGB or RGBA): white marks what is repainted; an RGBA mask that is not fully
+   * opaque is read from its alpha. The init images' size.
+   */
+  readonly mask: PilImage;
+  /** Gaussian blur of the mask, horizontal and vertical σ in pixels (0: none). */
+  readonly blurX: number;
+  readonly blurY: number;
+  /** Threshold the mask (and the latent mask) to 0/1 (A1111 `mask_round`). */
+  readonly round: boolean;
+  /** Repaint what the mask leaves out instead (A1111 `inpainting_mask_invert`). */
+  readonly invert: boolean;
+  readonly fill: InpaintFill;
+  /**
+   * "Only masked" (A1111 `inpaint_full_res`): generate the padded box around the mask at the full generation size and
+   * paste it back; null for "Whole picture".
+   */
+  readonly onlyMasked: { readonly padding: number } | null;
+  /** A separate mask for the latent blend and the fill (A1111 `latent_mask`), or null to use the processed mask. */
+  readonly latentMask: PilImage | null;
+  /** Paste the original pixels back outside the mask after decoding (A1111 opts.overlay_inpaint). */
+  readonly overlay: boolean;
 }
 
 export type HiresUpscaler =
@@ -108,6 +140,11 @@ export interface GenerationPlan {
   readonly text: TextSpec;
   readonly img2img: Img2ImgSpec | null;
   readonly hires: HiresSpec | null;
+  /**
+   * Inpainting UNets only (9 input channels): how much of the image under the mask the conditioning image keeps out,
+   * 1 masking it fully (A1111 opts.inpainting_mask_weight).
+   */
+  readonly inpaintingMaskWeight: number;
 }
 
 export interface ModelIdentity {
@@ -134,6 +171,10 @@ export interface SamplingEvents {
   ngms: boolean;
   /** The uncond pass was skipped early in sampling ("Skip Early CFG"). */
   skipEarlyCond: boolean;
+  /** The model took A1111's inpainting conditioning (an inpainting UNet; "Conditional mask weight"). */
+  inpaintingConditioning: boolean;
+  /** "Only masked" was asked for but the mask was blank, so the whole image was generated as plain img2img. */
+  blankMask: boolean;
 }
 
 export interface GenerationResult {

@@ -44,11 +44,6 @@ describe("init images", () => {
     expect(kept.parameters.init_images).toEqual([base64(png)]);
   });
 
-  it("refuses a mask while inpainting is not implemented, in CI exactly as in production", async () => {
-    const reply = await client.post(IMG2IMG, { init_images: [base64(png)], mask: dataUri(await gradientPng(80, 60)) });
-    expect(reply.status).toBe(422);
-    expect(reply.json().detail[0].loc).toEqual(["body", "mask"]);
-  });
 });
 
 describe("bad init images are 422s naming the field (Serena; A1111 answers 500 'Invalid encoded image', §3.2)", () => {

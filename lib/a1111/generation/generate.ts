@@ -5,28 +5,36 @@
  * into 422s naming the request field they come from.
  */
 import { PlanError, type PlanPart } from "../../engine/errors.ts";
-import type { Engine, GenerationResult, RgbImage } from "../../engine/plan.ts";
+import type { Engine, GenerationResult } from "../../engine/plan.ts";
 import { invalidField } from "../errors.ts";
 import { decodeClientImage } from "../images/decode.ts";
+import { decodeMask } from "../images/decode-mask.ts";
 import { encodeImage } from "../images/encode.ts";
 import { pyFloat, type PyValue } from "../infotext/python-format.ts";
 import type { Img2ImgRequest } from "../schemas/generation.ts";
 import { generationInfo } from "./info.ts";
 import { imageInfotext } from "./infotext.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput } from "./job.ts";
-import { enginePlan, planRequest, type PlanEnvironment, type RequestPlan } from "./plan.ts";
+import { enginePlan, planRequest, type ClientImages, type PlanEnvironment, type RequestPlan } from "./plan.ts";
 
 /** The request field a plan part comes from. */
 const PLAN_PART_FIELDS: Record<PlanPart, (string | number)[]> = {
   size: ["width"],
   "img2img.images": ["init_images"],
+  "img2img.mask": ["mask"],
+  "img2img.latentMask": ["latent_mask"],
+  hires: ["enable_hr"],
   "text.clipSkip": ["override_settings", "CLIP_stop_at_last_layers"],
   "sampling.sampler": ["sampler_name"],
+  // Textual-inversion embeddings and LoRA files are named in the prompts.
+  "text.embeddings": ["prompt"],
+  networks: ["prompt"],
 };
 
 /** Infotext entries for what happened while sampling (A1111 adds them only when they applied). */
 function eventExtras(plan: RequestPlan, result: GenerationResult): Record<string, PyValue> {
   const extra: Record<string, PyValue> = {};
+  if (result.events.inpaintingConditioning) extra["Conditional mask weight"] = pyFloat(plan.options.inpainting_mask_weight);
   if (result.events.skipEarlyCond) extra["Skip Early CFG"] = pyFloat(plan.sampling.skipEarlyCond);
   if (result.events.ngms) {
     extra["NGMS"] = pyFloat(plan.sampling.sMinUncond);
@@ -35,19 +43,31 @@ function eventExtras(plan: RequestPlan, result: GenerationResult): Record<string
   return extra;
 }
 
-/** Init images as the engine takes them: decoded, EXIF-rotated, transparency flattened onto the background option. */
-async function initImages(job: GenerationJob): Promise<RgbImage[]> {
-  if (job.type !== "img2img") return [];
+/**
+ * Client images as the engine takes them: init images decoded, EXIF-rotated, transparency flattened onto the
+ * background option; masks with their transparency.
+ */
+async function clientImages(job: GenerationJob): Promise<ClientImages> {
+  if (job.type !== "img2img") return { init: [], mask: null, latentMask: null };
   const request = job.request as Img2ImgRequest;
   const background = job.options.img2img_background_color;
-  return Promise.all((request.init_images ?? []).map((image, i) => decodeClientImage(image, ["init_images", i], background)));
+  const [init, mask, latentMask] = await Promise.all([
+    Promise.all((request.init_images ?? []).map((image, i) => decodeClientImage(image, ["init_images", i], background))),
+    request.mask ? decodeMask(request.mask, ["mask"]) : null,
+    request.mask && request.latent_mask ? decodeMask(request.latent_mask, ["latent_mask"]) : null,
+  ]);
+  return { init, mask, latentMask };
 }
+
+/** "Only masked" on a blank mask ran as plain img2img: A1111 records none of the entries that depend on the mask. */
+const MASK_DEPENDENT = ["Inpaint area", "Masked area padding", "Masked content"];
 
 /** Image files and `info` for the engine's pixels. `notes` are extra infotext entries of the caller's (the CI fake's). */
 export async function renderOutput(plan: RequestPlan, result: GenerationResult, notes: Record<string, PyValue> = {}): Promise<GenerationOutput> {
   const started = performance.now();
   const { options: o } = plan;
-  const extra = { ...plan.extra, ...eventExtras(plan, result), ...notes };
+  const planned = result.events.blankMask ? Object.fromEntries(Object.entries(plan.extra).filter(([key]) => !MASK_DEPENDENT.includes(key))) : plan.extra;
+  const extra = { ...planned, ...eventExtras(plan, result), ...notes };
   const infotexts = result.images.map((_, i) => imageInfotext(plan, i, result.model, extra));
   const images: Buffer[] = [];
   for (const [i, image] of result.images.entries()) {
@@ -76,7 +96,7 @@ export interface RunOptions extends PlanEnvironment {
 export async function runA1111Generation(job: GenerationJob, engine: Engine, hooks: GenerationHooks = {}, options: RunOptions = {}): Promise<GenerationOutput> {
   hooks.onStart?.();
   const plan = planRequest(job, options);
-  const images = await initImages(job);
+  const images = await clientImages(job);
   let result: GenerationResult;
   try {
     result = await engine.generate(enginePlan(plan, images), { onProgress: hooks.onProgress, control: hooks.control });

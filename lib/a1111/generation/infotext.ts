@@ -32,6 +32,7 @@ export function imageInfotext(
     ["Variation seed strength", variation ? pyFloat(r.subseed_strength) : null],
     ["Seed resize from", r.seed_resize_from_w > 0 && r.seed_resize_from_h > 0 ? `${r.seed_resize_from_w}x${r.seed_resize_from_h}` : null],
     ["Denoising strength", denoising === null ? null : pyFloat(denoising)],
+    ["Conditional mask weight", null],
     ["Clip skip", o.CLIP_stop_at_last_layers > 1 ? o.CLIP_stop_at_last_layers : null],
     ["ENSD", ensd],
     ["RNG", o.randn_source !== "GPU" ? o.randn_source : null],

@@ -3,7 +3,8 @@
  * schedule, sizes, hires fix, and the engine's generation plan. The CI fake and the engine both start from this, so
  * they agree on everything a client can see (docs/a1111-semantics.md).
  */
-import type { GenerationPlan, RgbImage, SamplingSpec } from "../../engine/plan.ts";
+import type { PilImage } from "../../engine/image/pil-image.ts";
+import type { GenerationPlan, InpaintFill, InpaintSpec, RgbImage, SamplingSpec } from "../../engine/plan.ts";
 import { allSeeds, allSubseeds, fixSeed } from "../../engine/rng/seeds.ts";
 import type { SamplerDefinition } from "../../engine/samplers/registry.ts";
 import { effectiveScheduler } from "../../engine/schedules/index.ts";
@@ -100,6 +101,32 @@ function optionExtras(
   return { ...extra, ...samplerExtra };
 }
 
+/** A1111 `inpainting_fill` 0–3. */
+const INPAINT_FILLS: readonly InpaintFill[] = ["fill", "original", "latent noise", "latent nothing"];
+
+/** A1111's `mask_blur` property: both blurs when they are equal, else None; a given `mask_blur` sets both. */
+function maskBlurs(r: Img2ImgRequest): [number, number] {
+  return r.mask_blur === null || r.mask_blur === undefined ? [r.mask_blur_x, r.mask_blur_y] : [r.mask_blur, r.mask_blur];
+}
+
+/**
+ * The inpainting entries `StableDiffusionProcessingImg2Img.init` adds, in its order. "Inpaint area", "Masked area
+ * padding" and "Masked content" are dropped later when an "Only masked" mask turns out blank.
+ */
+function inpaintExtras(r: Img2ImgRequest): Record<string, PyValue> {
+  const extra: Record<string, PyValue> = {};
+  if (!r.mask) return extra;
+  if (r.inpainting_mask_invert) extra["Mask mode"] = "Inpaint not masked";
+  const [blurX, blurY] = maskBlurs(r);
+  if ((blurX > 0 || blurY > 0) && blurX === blurY) extra["Mask blur"] = blurX;
+  if (r.inpaint_full_res) {
+    extra["Inpaint area"] = "Only masked";
+    extra["Masked area padding"] = r.inpaint_full_res_padding;
+  }
+  if (r.inpainting_fill !== 1) extra["Masked content"] = INPAINT_FILLS[r.inpainting_fill]!;
+  return extra;
+}
+
 export function noiseMultiplier(job: GenerationJob): number {
   return job.type === "img2img" ? (job.request.initial_noise_multiplier ?? job.options.initial_noise_multiplier) : 1;
 }
@@ -146,15 +173,41 @@ export function planRequest(job: GenerationJob, env: PlanEnvironment = {}): Requ
     imageCount,
     eta: first.spec.settings.eta,
     sampling: first.spec,
-    extra: optionExtras({ type: job.type, request, options, sampler: resolved, schedule }, noiseMultiplier(job), first.extra),
+    extra: {
+      ...(job.type === "img2img" ? inpaintExtras(job.request) : {}),
+      ...optionExtras({ type: job.type, request, options, sampler: resolved, schedule }, noiseMultiplier(job), first.extra),
+    },
     warnings: ignoredSettingWarnings(request, samplers),
     jobTimestamp: jobTimestamp(env.now ?? new Date()),
   };
 }
 
 
-/** The engine's plan for a request plan, with the client's init images already decoded. */
-export function enginePlan(plan: RequestPlan, initImages: readonly RgbImage[]): GenerationPlan {
+/** The client's images, decoded: init images as RGB, the masks with their transparency. */
+export interface ClientImages {
+  readonly init: readonly RgbImage[];
+  readonly mask: PilImage | null;
+  readonly latentMask: PilImage | null;
+}
+
+function inpaintSpec(r: Img2ImgRequest, o: RequestPlan["options"], images: ClientImages): InpaintSpec | null {
+  if (!r.mask || images.mask === null) return null;
+  const [blurX, blurY] = maskBlurs(r);
+  return {
+    mask: images.mask,
+    blurX,
+    blurY,
+    round: r.mask_round,
+    invert: r.inpainting_mask_invert === 1,
+    fill: INPAINT_FILLS[r.inpainting_fill]!,
+    onlyMasked: r.inpaint_full_res ? { padding: r.inpaint_full_res_padding } : null,
+    latentMask: images.latentMask,
+    overlay: o.overlay_inpaint,
+  };
+}
+
+/** The engine's plan for a request plan, with the client's images already decoded. */
+export function enginePlan(plan: RequestPlan, images: ClientImages): GenerationPlan {
   const { request: r, options: o } = plan;
   const img2img = plan.type === "img2img" ? (r as Img2ImgRequest) : null;
   const hires = plan.hires;
@@ -174,11 +227,12 @@ export function enginePlan(plan: RequestPlan, initImages: readonly RgbImage[]): 
     text: { emphasis: o.emphasis, commaPaddingBacktrack: o.comma_padding_backtrack, clipSkip: o.CLIP_stop_at_last_layers },
     img2img: img2img
       ? {
-          images: initImages,
+          images: images.init,
           resizeMode: img2img.resize_mode as 0 | 1 | 2 | 3,
           denoisingStrength: img2img.denoising_strength,
           fixSteps: o.img2img_fix_steps,
           noiseMultiplier: img2img.initial_noise_multiplier ?? o.initial_noise_multiplier,
+          inpaint: inpaintSpec(img2img, o, images),
         }
       : null,
     hires: hires
@@ -194,5 +248,6 @@ export function enginePlan(plan: RequestPlan, initImages: readonly RgbImage[]): 
           negativePrompts: Array.from({ length: plan.imageCount }, () => hires.negativePrompt),
         }
       : null,
+    inpaintingMaskWeight: o.inpainting_mask_weight,
   };
 }

@@ -262,7 +262,9 @@ export const Img2ImgRequest = z
   .object(img2imgShape)
   .superRefine((body, ctx) => {
     checkCommon(body, ctx);
-    if (body.mask) ctx.addIssue({ code: "custom", path: ["mask"], message: "inpainting (mask) is not available in Serena yet" });
+    if (body.latent_mask && !body.mask) {
+      ctx.addIssue({ code: "custom", path: ["latent_mask"], message: "latent_mask only applies when inpainting: send a mask too, or leave latent_mask out" });
+    }
     if (body.init_images === null || body.init_images.length === 0) {
       ctx.addIssue({ code: "custom", path: ["init_images"], message: "Init image not found: img2img needs at least one init image" });
     } else if (body.init_images.length > body.batch_size) {

@@ -134,7 +134,7 @@ export const optionShape = { ...catalogueShape, ...actedOnShape };
 /**
  * The settings that change what Serena does: the acted-on schemas above, plus the sampling settings
  * lib/a1111/generation/sampling.ts reads by name with the catalogue's fields (Beta schedule shape, NGMS, skip early
- * CFG). Every other key is stored and returned, and has no effect.
+ * CFG), and inpainting's (lib/a1111/generation/plan.ts). Every other key is stored and returned, and has no effect.
  */
 export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
   ...Object.keys(actedOnShape),
@@ -143,6 +143,8 @@ export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
   "s_min_uncond",
   "s_min_uncond_all",
   "skip_early_cond",
+  "inpainting_mask_weight",
+  "overlay_inpaint",
 ]);
 
 /**
@@ -181,6 +183,8 @@ export const UNIMPLEMENTED_OPTIONS: Readonly<Record<string, { allowed: readonly 
   hypertile_enable_unet_secondpass: { allowed: [false], why: "HyperTile is not implemented" },
   hypertile_enable_vae: { allowed: [false], why: "HyperTile is not implemented" },
   fp8_storage: { allowed: ["Disable"], why: "FP8 weight storage is not implemented" },
+  return_mask: { allowed: [false], why: "returning the inpainting mask as an extra image is not implemented" },
+  return_mask_composite: { allowed: [false], why: "returning the mask composite as an extra image is not implemented" },
 };
 
 /** The reason a value of an unimplemented setting is refused, or null when the value is one Serena honours. */

@@ -56,7 +56,7 @@ export function folderConfigs(config: ModelConfig, options: WriteModelOptions = 
   const vae = { _class_name: "AutoencoderKL", _diffusers_version: DIFFUSERS_VERSION, ...config.vae };
   const files: Record<string, unknown> = {
     "model_index.json": {
-      _class_name: "StableDiffusionPipeline",
+      _class_name: config.unet.in_channels === config.vae.latent_channels + 5 ? "StableDiffusionInpaintPipeline" : "StableDiffusionPipeline",
       _diffusers_version: DIFFUSERS_VERSION,
       feature_extractor: [null, null],
       image_encoder: [null, null],

@@ -21,6 +21,11 @@ export interface ModelFacts {
   readonly predictionType: PredictionType;
   readonly noiseSchedule: NoiseScheduleConfig;
   readonly latentChannels: number;
+  /**
+   * The UNet's input channels: latentChannels, or latentChannels + 5 for an inpainting UNet, which also takes the
+   * mask (1) and the masked image's latent (A1111's `c_concat`, conditioning key "hybrid").
+   */
+  readonly unetInChannels: number;
   readonly textHiddenSize: number;
   /** The caller divides latents by it before decodeLatents and multiplies encoded latents by it. */
   readonly vaeScalingFactor: number;
@@ -62,24 +67,33 @@ function textHiddenSize(folder: ModelFolder, io: ComponentIos): number {
 }
 
 /**
- * Latent channels: the UNet's or VAE decoder's fixed channel axis, else vae_decoder/config.json, else 4 (every SD
- * 1.x/2.x VAE); the diffusers script marks the channel axes dynamic. A UNet that takes more channels than the VAE
- * makes (inpainting: 9) is refused.
+ * Latent channels: the VAE decoder's fixed channel axis, else vae_decoder/config.json, else the UNet's (when it is
+ * not an inpainting UNet), else 4 (every SD 1.x/2.x VAE); the diffusers script marks the channel axes dynamic.
  */
 function latentChannels(folder: ModelFolder, io: ComponentIos): number {
-  const fromUnet = fixedDim(io.unet.sample, 1);
-  const fromVae = fixedDim(io.vaeDecoder.input, 1) ?? folder.vaeLatentChannels;
-  if (fromUnet !== null && fromVae !== null && fromUnet !== fromVae) {
+  return fixedDim(io.vaeDecoder.input, 1) ?? folder.vaeLatentChannels ?? 4;
+}
+
+/**
+ * The UNet's input channels: its fixed channel axis, else unet/config.json's `in_channels`, else 9 when
+ * model_index.json names an inpainting pipeline (diffusers-script exports have neither), else the latent channels.
+ * Anything but latent or latent + 5 channels is refused.
+ */
+function unetInChannels(folder: ModelFolder, io: ComponentIos, latent: number): number {
+  const channels =
+    fixedDim(io.unet.sample, 1) ?? folder.unetInChannels ?? (/inpaint/i.test(folder.pipelineClass ?? "") ? latent + 5 : latent);
+  if (channels !== latent && channels !== latent + 5) {
     throw new ModelLoadError(
       folder.unetPath,
-      `takes ${fromUnet} latent channels but the VAE has ${fromVae} (inpainting UNets are not supported)`,
+      `takes ${channels} input channels, but the VAE has ${latent} latent channels (expected ${latent}, or ${latent + 5} for an inpainting UNet)`,
     );
   }
-  return fromUnet ?? fromVae ?? 4;
+  return channels;
 }
 
 export function modelFacts(folder: ModelFolder, io: ComponentIos, hash: string): ModelFacts {
   const hidden = textHiddenSize(folder, io);
+  const latent = latentChannels(folder, io);
   return {
     name: folder.name,
     dir: folder.dir,
@@ -87,7 +101,8 @@ export function modelFacts(folder: ModelFolder, io: ComponentIos, hash: string):
     family: detectFamily(hidden, folder.padToken),
     predictionType: folder.predictionType,
     noiseSchedule: folder.noiseSchedule,
-    latentChannels: latentChannels(folder, io),
+    latentChannels: latent,
+    unetInChannels: unetInChannels(folder, io, latent),
     textHiddenSize: hidden,
     vaeScalingFactor: folder.vaeScalingFactor,
     unetBatch: fixedDim(io.unet.sample, 0) ?? "dynamic",

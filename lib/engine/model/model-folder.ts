@@ -35,6 +35,10 @@ export interface ModelFolder {
   readonly vaeLatentChannels: number | null;
   /** The tokenizer's pad token text ("<|endoftext|>" for SD 1.x, "!" for SD 2.x), when declared. */
   readonly padToken: string | null;
+  /** `in_channels` from an optimum unet/config.json, when present (9 for inpainting UNets). */
+  readonly unetInChannels: number | null;
+  /** model_index.json's `_class_name` (e.g. "OnnxStableDiffusionInpaintPipeline"): a hint only, never trusted alone. */
+  readonly pipelineClass: string | null;
 }
 
 const ModelIndexSchema = z.looseObject({ _class_name: z.string().optional() });
@@ -48,6 +52,8 @@ const SchedulerConfigSchema = z.looseObject({
   prediction_type: z.enum(["epsilon", "v_prediction"]).default("epsilon"),
   trained_betas: z.array(z.number()).nullable().default(null),
 });
+
+const UnetConfigSchema = z.looseObject({ in_channels: z.number().int().positive().optional() });
 
 const VaeConfigSchema = z.looseObject({
   scaling_factor: z.number().positive().optional(),
@@ -104,7 +110,7 @@ export async function readModelFolder(dirArgument: string): Promise<ModelFolder>
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelLoadError(dir, "model folder does not exist");
 
   const indexPath = requireFile(join(dir, "model_index.json"), "not a diffusers ONNX model folder");
-  await readJson(indexPath, ModelIndexSchema);
+  const modelIndex = await readJson(indexPath, ModelIndexSchema);
   if (existsSync(join(dir, "text_encoder_2"))) {
     throw new ModelLoadError(join(dir, "text_encoder_2"), "SDXL models are not supported (SD 1.x and 2.x only)");
   }
@@ -124,6 +130,7 @@ export async function readModelFolder(dirArgument: string): Promise<ModelFolder>
   const schedulerPath = requireFile(join(dir, "scheduler", "scheduler_config.json"), "the noise schedule is read from it");
   const scheduler = await readJson(schedulerPath, SchedulerConfigSchema);
   const vaeConfig = await readOptionalJson(join(dir, "vae_decoder", "config.json"), VaeConfigSchema);
+  const unetConfig = await readOptionalJson(join(dir, "unet", "config.json"), UnetConfigSchema);
 
   return {
     dir,
@@ -144,5 +151,7 @@ export async function readModelFolder(dirArgument: string): Promise<ModelFolder>
     vaeScalingFactor: vaeConfig?.scaling_factor ?? DEFAULT_VAE_SCALING_FACTOR,
     vaeLatentChannels: vaeConfig?.latent_channels ?? null,
     padToken: await readPadToken(tokenizerDir),
+    unetInChannels: unetConfig?.in_channels ?? null,
+    pipelineClass: modelIndex._class_name ?? null,
   };
 }

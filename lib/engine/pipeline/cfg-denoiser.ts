@@ -24,6 +24,16 @@ export interface CfgDenoiserSetup {
   /** Largest UNet batch to run at once (memory bound); a fixed-batch export overrides it. */
   readonly maxUnetBatch: number;
   readonly skipping?: UncondSkipping;
+  /**
+   * Inpainting UNets: per image [1 + C, h, w] concatenated after the scaled latent on the channel axis (A1111's
+   * `c_concat`, the same for cond and uncond evaluations), as one [B, 1 + C, h, w] array.
+   */
+  readonly imageConditioning?: Float32Array | null;
+  /**
+   * Inpainting: after guidance, D = D·nmask + init·(1 − nmask) per latent pixel (A1111 `CFGDenoiser.forward`'s
+   * `apply_blend` on the denoised latent); `nmask` is [h·w], `init` the [B, C, h, w] init latent.
+   */
+  readonly blend?: { readonly nmask: Float32Array; readonly init: Float32Array } | null;
 }
 
 /** When the uncond pass is skipped (A1111 opts.skip_early_cond, s_min_uncond and s_min_uncond_all). */
@@ -68,6 +78,10 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
   const { model, schedule, latentShape, conditioning, cfgScale } = setup;
   const [channels, h, w] = latentShape;
   const perImage = channels * h * w;
+  const imageConditioning = setup.imageConditioning ?? null;
+  const conditioningPerImage = imageConditioning ? imageConditioning.length / (conditioning.length || 1) : 0;
+  const inChannels = channels + conditioningPerImage / (h * w);
+  const perInput = perImage + conditioningPerImage;
   const hidden = model.facts.textHiddenSize;
   const vPrediction = model.facts.predictionType === "v_prediction";
   const fixedBatch = model.facts.unetBatch === "dynamic" ? null : model.facts.unetBatch;
@@ -101,13 +115,16 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
       const n = fixedBatch ?? slice.length;
       const tokens = slice[0]!.embedding.tokens;
       let sample = samples.get(n);
-      if (!sample) samples.set(n, (sample = new Float32Array(n * perImage)));
+      if (!sample) samples.set(n, (sample = new Float32Array(n * perInput)));
       for (let k = 0; k < n; k++) {
         const image = slice[Math.min(k, slice.length - 1)]!.image;
-        sample.set(xIn.subarray(image * perImage, (image + 1) * perImage), k * perImage);
+        sample.set(xIn.subarray(image * perImage, (image + 1) * perImage), k * perInput);
+        if (imageConditioning) {
+          sample.set(imageConditioning.subarray(image * conditioningPerImage, (image + 1) * conditioningPerImage), k * perInput + perImage);
+        }
       }
       const context = packedContext(slice, n, tokens);
-      const out = await model.predictNoise(sample, [n, channels, h, w], timestep, context, [n, tokens, hidden]);
+      const out = await model.predictNoise(sample, [n, inChannels, h, w], timestep, context, [n, tokens, hidden]);
       for (let k = 0; k < slice.length; k++) outputs.push(out.subarray(k * perImage, (k + 1) * perImage));
     }
     return outputs;
@@ -171,8 +188,19 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
         }
       }
     }
+    if (setup.blend) applyBlend(result, setup.blend.nmask, setup.blend.init);
     return result;
   };
 
   return Object.defineProperty(denoise, "calls", { get: () => calls }) as CfgDenoiser;
+}
+
+/** A1111's inpainting blend in float32: `latent · nmask + init · (1 − nmask)`, in place; `nmask` is one [h·w] plane. */
+export function applyBlend(latent: Float32Array, nmask: Float32Array, init: Float32Array): void {
+  const plane = nmask.length;
+  const f = Math.fround;
+  for (let i = 0; i < latent.length; i++) {
+    const n = nmask[i % plane]!;
+    latent[i] = f(f(latent[i]! * n) + f(init[i]! * f(1 - n)));
+  }
 }

@@ -12,10 +12,10 @@ import { samplerNamed, totalSteps, type SamplerDefinition } from "../samplers/re
 import type { ModelSigmas } from "../schedules/model-sigmas.ts";
 import { img2imgPlan, txt2imgPlan, type SamplingPlan } from "../schedules/plan.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
-import { createCfgDenoiser, type UncondSkipping } from "./cfg-denoiser.ts";
+import { applyBlend, createCfgDenoiser, type UncondSkipping } from "./cfg-denoiser.ts";
 import { buildConditioning, type ImageConditioning } from "./conditioning.ts";
 import { upscaleForHires } from "./hires-upscale.ts";
-import { encodeInitLatents } from "./init-latents.ts";
+import { checkImg2Img, maskedEverywhereConditioning, overlayResult, prepareImg2Img, type Img2ImgSetup } from "./img2img-setup.ts";
 import { tensorToRgb } from "./pixels.ts";
 import { TextConditioner } from "./text-conditioner.ts";
 
@@ -47,8 +47,14 @@ function checkPlan(plan: GenerationPlan, model: DiffusionModel): void {
       `clip skip ${plan.text.clipSkip} needs the text encoder's hidden states; ONNX exports of ${model.facts.name}'s kind only output the last layer`,
     );
   }
-  if (plan.img2img && model.facts.vaeEncoderOutput === null) {
-    throw new PlanError("img2img.images", `${model.facts.name} has no VAE encoder (vae_encoder/model.onnx), so it cannot run img2img`);
+  const inpaintingUnet = model.facts.unetInChannels !== model.facts.latentChannels;
+  if ((plan.img2img || inpaintingUnet) && model.facts.vaeEncoderOutput === null) {
+    const what = plan.img2img ? "img2img" : "an inpainting model's conditioning";
+    throw new PlanError("img2img.images", `${model.facts.name} has no VAE encoder (vae_encoder/model.onnx), so it cannot run ${what}`);
+  }
+  if (plan.img2img) checkImg2Img(plan.img2img, plan.width, plan.height);
+  if (inpaintingUnet && plan.hires && plan.inpaintingMaskWeight < 1) {
+    throw new PlanError("hires", "hires fix on an inpainting model with inpainting_mask_weight below 1 is not supported");
   }
 }
 
@@ -87,6 +93,10 @@ interface PassInput {
   /** The start latent: noise, or an init latent noised to the plan's first σ. */
   readonly x: Float32Array;
   readonly rng: ImageRNG;
+  /** Inpainting UNets' extra input channels, [B, 1 + C, h, w]. */
+  readonly imageConditioning: Float32Array | null;
+  /** Inpainting's blend of the denoised latent with the init latent. */
+  readonly blend: { readonly nmask: Float32Array; readonly init: Float32Array } | null;
   /** Progress: which pass of how many (batches, two passes each with hires fix). */
   readonly jobNo: number;
   readonly jobCount: number;
@@ -130,7 +140,8 @@ export async function runGeneration(
   const conditioner = new TextConditioner(model, tokenizer, { emphasis: plan.text.emphasis, commaPaddingBacktrack: plan.text.commaPaddingBacktrack });
   const passes = plan.hires ? 2 : 1;
   const timings: GenerationTimings = { prepare: 0, sampling: 0, decoding: 0, encoding: 0 };
-  const events: SamplingEvents = { ngms: false, skipEarlyCond: false };
+  const inpaintingUnet = model.facts.unetInChannels !== model.facts.latentChannels;
+  const events: SamplingEvents = { ngms: false, skipEarlyCond: false, inpaintingConditioning: inpaintingUnet, blankMask: false };
   let mark = performance.now();
   const lap = (phase: keyof GenerationTimings) => {
     const now = performance.now();
@@ -138,7 +149,22 @@ export async function runGeneration(
     mark = now;
   };
   const img2img = plan.img2img;
-  const initLatents = img2img ? await encodeInitLatents(model, img2img, plan.batchSize, plan.width, plan.height) : null;
+  const setup: Img2ImgSetup | null = img2img
+    ? await prepareImg2Img(model, img2img, {
+        width: plan.width,
+        height: plan.height,
+        batchSize: plan.batchSize,
+        firstSeeds: plan.seeds.slice(0, plan.batchSize),
+        noiseSource: plan.noise.source,
+        maskWeight: plan.inpaintingMaskWeight,
+      })
+    : null;
+  if (setup?.blankMask) events.blankMask = true;
+  const initLatents = setup?.initLatent ?? null;
+  const blend = setup?.nmask ? { nmask: setup.nmask, init: setup.initLatent } : null;
+  // txt2img on an inpainting UNet: the whole image masked over grey (A1111 `txt2img_image_conditioning`).
+  const firstConditioning =
+    setup?.imageConditioning ?? (inpaintingUnet ? await maskedEverywhereConditioning(model, [plan.batchSize, 3, plan.height, plan.width]) : null);
 
   const samplePass = async (pass: PassInput, passSampler: SamplerDefinition): Promise<{ latents: Float32Array; stopped: "interrupt" | "skip" | null }> => {
     const { sp, spec } = pass;
@@ -159,6 +185,8 @@ export async function runGeneration(
       cfgScale: spec.cfgScale,
       maxUnetBatch: settings.maxUnetBatch,
       skipping,
+      imageConditioning: pass.imageConditioning,
+      blend: pass.blend,
     });
     const denoise = passSampler.wrapDenoiser ? passSampler.wrapDenoiser(cfgDenoise, sp.schedule) : cfgDenoise;
     const steps = sp.sigmas.length - 1;
@@ -213,12 +241,16 @@ export async function runGeneration(
         conditioning,
         x: startLatent(sp, rng.first(), initLatents, img2img?.noiseMultiplier ?? 1),
         rng,
+        imageConditioning: firstConditioning,
+        blend,
         jobNo: n * passes,
         jobCount: plan.batchCount * passes,
       },
       sampler,
     );
     let latents = first.latents;
+    // A1111 `sample`: the sampler's result is blended with the init latent once more (interrupted or not).
+    if (blend) applyBlend(latents, blend.nmask, blend.init);
     let shape: Shape4 = [plan.batchSize, ...latentShape];
     if (first.stopped === "interrupt") interrupted = true;
 
@@ -248,6 +280,8 @@ export async function runGeneration(
           conditioning: hiresConditioning,
           x: startLatent(hiresSp, hiresRng.first(), latents, 1),
           rng: hiresRng,
+          imageConditioning: inpaintingUnet ? await maskedEverywhereConditioning(model, [plan.batchSize, 3, shape[2] * 8, shape[3] * 8]) : null,
+          blend: null,
           jobNo: n * passes + 1,
           jobCount: plan.batchCount * passes,
         },
@@ -262,7 +296,11 @@ export async function runGeneration(
     const scaled = latents.map((v) => v / model.facts.vaeScalingFactor);
     const pixels = await model.decodeLatents(scaled, shape);
     const [width, height] = [lw * 8, lh * 8];
-    for (let i = 0; i < plan.batchSize; i++) images.push({ data: tensorToRgb(pixels, i, width, height), width, height });
+    for (let i = 0; i < plan.batchSize; i++) {
+      const rgb: RgbImage = { data: tensorToRgb(pixels, i, width, height), width, height };
+      const overlay = img2img?.inpaint?.overlay ? setup?.overlays?.[i] : undefined;
+      images.push(overlay ? overlayResult(rgb, overlay, setup!.pasteTo) : rgb);
+    }
     lap("decoding");
   }
   return { images, model: loaded.identity, timings, events };

@@ -6,7 +6,7 @@ import sharp from "sharp";
 import type { DiffusionModel, Shape4 } from "../model/index.ts";
 import type { HiresSpec } from "../plan.ts";
 import { imageUpscalerKernel } from "../upscalers.ts";
-import { resizeLatentBilinear, resizeLatentNearest } from "./latent-resize.ts";
+import { interpolateLatents } from "../image/latent-interpolate.ts";
 import { rgbToTensor, tensorToRgb } from "./pixels.ts";
 
 export async function upscaleForHires(
@@ -18,12 +18,9 @@ export async function upscaleForHires(
   const [b, c, h, w] = shape;
   const [h2, w2] = [hires.upscaleHeight / 8, hires.upscaleWidth / 8];
   if (hires.upscaler.kind === "latent") {
-    // Antialiasing only changes downscaling, which hires fix never does; "bicubic" is interpolated bilinearly here
-    // (documented in docs/engine.md).
-    const { mode } = hires.upscaler;
-    const resized = mode.startsWith("nearest")
-      ? resizeLatentNearest(latents, b * c, h, w, h2, w2, mode === "nearest-exact")
-      : resizeLatentBilinear(latents, b, c, h, w, h2, w2);
+    // torch.nn.functional.interpolate(samples, size, mode, antialias) as A1111's `sample_hr_pass` calls it.
+    const { mode, antialias } = hires.upscaler;
+    const resized = interpolateLatents(latents, shape, [h2, w2], mode, { antialias: antialias && (mode === "bilinear" || mode === "bicubic") });
     return { latents: resized, shape: [b, c, h2, w2] };
   }
   const scale = model.facts.vaeScalingFactor;

@@ -19,11 +19,14 @@ export function tensorToRgb(pixels: Float32Array, index: number, width: number, 
   return out;
 }
 
-/** 8-bit RGB → [-1, 1] planes written at `index` of an NCHW batch (A1111: x/255, then 2x − 1). */
+/** The 256 values A1111 gives a byte: `np.float32(x) / 255`, then `2x − 1` in float32 (torch). */
+const BYTE_TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => Math.fround(Math.fround(v / 255) * 2 - 1));
+
+/** 8-bit RGB → [-1, 1] planes written at `index` of an NCHW batch (A1111: x/255, then 2x − 1, in float32). */
 export function rgbToTensor(rgb: Uint8Array, target: Float32Array, index: number, width: number, height: number): void {
   const plane = width * height;
   const base = index * 3 * plane;
   for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) target[base + c * plane + p] = (rgb[p * 3 + c]! / 255) * 2 - 1;
+    for (let c = 0; c < 3; c++) target[base + c * plane + p] = BYTE_TO_UNIT[rgb[p * 3 + c]!]!;
   }
 }

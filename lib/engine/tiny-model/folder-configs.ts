@@ -30,7 +30,7 @@ function modelIndex(spec: TinyModelSpec, scheduler: string): unknown {
     };
   }
   return {
-    _class_name: "StableDiffusionPipeline",
+    _class_name: spec.unetInChannels === 9 ? "StableDiffusionInpaintPipeline" : "StableDiffusionPipeline",
     _diffusers_version: "0.30.3",
     feature_extractor: [null, null],
     image_encoder: [null, null],
@@ -100,7 +100,7 @@ export function folderConfigs(spec: TinyModelSpec): FolderConfigs {
     _class_name: "UNet2DConditionModel",
     _diffusers_version: "0.30.3",
     cross_attention_dim: spec.textHiddenSize,
-    in_channels: LATENT_CHANNELS,
+    in_channels: spec.unetInChannels,
     out_channels: LATENT_CHANNELS,
     sample_size: 64,
   };

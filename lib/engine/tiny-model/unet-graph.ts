@@ -12,7 +12,7 @@ export const UNET_RESIDUAL_SCALE = 0.2;
 const TIME_FREQUENCIES = Array.from({ length: 8 }, (_, k) => Math.exp((-Math.log(1000) * k) / 7));
 
 /**
- * An SD-shaped UNet: `sample [B,4,h,w]`, `timestep`, `encoder_hidden_states [B,S,D]` (any S) → `out_sample [B,4,h,w]`.
+ * An SD-shaped UNet: `sample [B,4,h,w]` (9 channels for the inpainting variant), `timestep`, `encoder_hidden_states [B,S,D]` (any S) → `out_sample [B,4,h,w]`.
  *
  * It acts like a denoiser whose data are unit Gaussians: predicted ε = sample + 0.2·tanh(m), where m is a 3×3
  * convolution of the sample, modulated FiLM-style by the pooled text embedding (scale and shift), plus a projection
@@ -24,12 +24,13 @@ export function buildUnet(spec: TinyModelSpec, seed: number): EncodedModel {
   const hidden = spec.textHiddenSize;
   const { batch, sequence, height, width } = spec.axes;
   const channels = spec.axes.channels ?? LATENT_CHANNELS;
+  const inChannels = spec.axes.channels ?? spec.unetInChannels;
   const b = new OnnxGraphBuilder("unet");
   const weight = (name: string, dims: readonly number[], std: number) =>
     b.weight(name, dims, seededNormals(seed, `unet.${name}`, dims.reduce((n, d) => n * d, 1), std), spec.floatType);
   const channelPlanes = b.constantInt64("channel_planes", [4], [-1, LATENT_CHANNELS, 1, 1]);
 
-  const sample = b.floatInput("sample", spec.floatType, [batch, channels, height, width]);
+  const sample = b.floatInput("sample", spec.floatType, [batch, inChannels, height, width]);
   const timestep = b.input("timestep", spec.timestepType, spec.timestepDims);
   const context = b.floatInput("encoder_hidden_states", spec.floatType, [batch, sequence, hidden]);
 
@@ -48,18 +49,22 @@ export function buildUnet(spec: TinyModelSpec, seed: number): EncodedModel {
   const textScale = b.op("Tanh", [b.op("MatMul", [pooled, weight("text_scale.weight", [hidden, LATENT_CHANNELS], 1 / Math.sqrt(hidden))])]);
   const textShift = b.op("MatMul", [pooled, weight("text_shift.weight", [hidden, LATENT_CHANNELS], 0.7 / Math.sqrt(hidden))]);
 
-  const features = b.op(
-    "Conv",
-    [sample, weight("conv.weight", [LATENT_CHANNELS, LATENT_CHANNELS, 3, 3], 1 / 6), weight("conv.bias", [LATENT_CHANNELS], 0.1)],
-    { pads: { ints: [1, 1, 1, 1] } },
-  );
+  // An inpainting UNet sees the latent, the mask and the masked image's latent; its ε is about its first 4 channels.
+  const inpainting = spec.unetInChannels === 9;
+  const convWeight = inpainting
+    ? weight("conv_inpaint.weight", [LATENT_CHANNELS, 9, 3, 3], 1 / 9)
+    : weight("conv.weight", [LATENT_CHANNELS, LATENT_CHANNELS, 3, 3], 1 / 6);
+  const features = b.op("Conv", [sample, convWeight, weight("conv.bias", [LATENT_CHANNELS], 0.1)], { pads: { ints: [1, 1, 1, 1] } });
+  const latent = inpainting
+    ? b.op("Slice", [sample, b.constantInt64("latent_start", [1], [0]), b.constantInt64("latent_end", [1], [LATENT_CHANNELS]), b.constantInt64("channel_axis", [1], [1])])
+    : sample;
   const one = b.constantFloat("one", [1], [1]);
   const modulated = b.op("Add", [
     b.op("Add", [b.op("Mul", [features, b.op("Add", [b.op("Reshape", [textScale, channelPlanes]), one])]), b.op("Reshape", [textShift, channelPlanes])]),
     timeShift,
   ]);
   const residual = b.op("Mul", [b.op("Tanh", [modulated]), b.constantFloat("residual_scale", [1], [UNET_RESIDUAL_SCALE])]);
-  b.floatOutput(b.op("Add", [sample, residual]), "out_sample", spec.floatType, [batch, channels, height, width]);
+  b.floatOutput(b.op("Add", [latent, residual]), "out_sample", spec.floatType, [batch, channels, height, width]);
 
   return b.encode(spec.unetExternalData ?? undefined);
 }

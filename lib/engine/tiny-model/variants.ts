@@ -28,7 +28,14 @@ export const TINY_MODEL_VARIANTS = [
   "sd1-optimum-1.24",
 ] as const;
 
-export type TinyModelVariant = (typeof TINY_MODEL_VARIANTS)[number];
+/**
+ * An SD 1.x inpainting model (runwayml/stable-diffusion-inpainting's shape) in optimum ≥ 1.24's layout: its UNet takes
+ * 9 channels, the latent (4), the mask (1) and the masked image's latent (4), and returns 4. Kept out of
+ * TINY_MODEL_VARIANTS, which lists the exporters of plain text-to-image models.
+ */
+export const TINY_INPAINTING_VARIANT = "sd1-inpainting";
+
+export type TinyModelVariant = (typeof TINY_MODEL_VARIANTS)[number] | typeof TINY_INPAINTING_VARIANT;
 
 /** Names the exporter gives the dynamic axes (diffusers script `dynamic_axes`; optimum `OnnxConfig.inputs/outputs`). */
 export interface ExporterAxes {
@@ -56,6 +63,8 @@ export interface TinyModelSpec {
   readonly vaeEncoderOutput: "latent_sample" | "latent_parameters";
   readonly unetExternalData: string | null;
   readonly axes: ExporterAxes;
+  /** The UNet's input channels: 4, or 9 for an inpainting UNet. */
+  readonly unetInChannels: 4 | 9;
 }
 
 const DIFFUSERS_AXES: ExporterAxes = {
@@ -78,7 +87,7 @@ const OPTIMUM_AXES: ExporterAxes = {
   channels: null,
 };
 
-const SD1 = { family: "sd1", textHiddenSize: 32, padToken: "<|endoftext|>", predictionType: "epsilon" } as const;
+const SD1 = { family: "sd1", textHiddenSize: 32, padToken: "<|endoftext|>", predictionType: "epsilon", unetInChannels: 4 } as const;
 
 const DIFFUSERS_SCRIPT = {
   exporter: "diffusers",
@@ -116,6 +125,7 @@ const SPECS: Record<TinyModelVariant, TinyModelSpec> = {
     vaeEncoderOutput: "latent_parameters",
     unetExternalData: "model.onnx_data",
     axes: OPTIMUM_AXES,
+    unetInChannels: 4,
   },
   "sd1-optimum-1.24": {
     ...SD1,
@@ -127,6 +137,18 @@ const SPECS: Record<TinyModelVariant, TinyModelSpec> = {
     vaeEncoderOutput: "latent_parameters",
     unetExternalData: "model.onnx_data",
     axes: OPTIMUM_AXES,
+  },
+  [TINY_INPAINTING_VARIANT]: {
+    ...SD1,
+    exporter: "optimum",
+    floatType: "float32",
+    inputIdsType: "int64",
+    timestepType: "float32",
+    timestepDims: [],
+    vaeEncoderOutput: "latent_parameters",
+    unetExternalData: "model.onnx_data",
+    axes: OPTIMUM_AXES,
+    unetInChannels: 9,
   },
 };
 

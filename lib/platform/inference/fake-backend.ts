@@ -4,12 +4,14 @@
  * validated and rendered by the same A1111 edge as the real engine (batch_size × n_iter images at A1111's output
  * size, seeds resolved and listed, infotexts embedded, parameters echoed). It says it is fake: the model name
  * "serena-ci-fake", an infotext entry, and the `x-serena-fake-inference` header the middleware sets. The same
- * request gives the same bytes.
+ * request gives the same bytes. Inpainting is truthful too: the placeholder is composited through the engine's own
+ * mask processing and overlay, so pixels outside the mask are the init image's, as the real engine returns them.
  */
 import { createHash } from "node:crypto";
 import { runA1111Generation } from "../../a1111/generation/generate.ts";
 import type { GenerationJob } from "../../a1111/generation/job.ts";
 import type { Engine, GenerationPlan, ModelIdentity, RgbImage } from "../../engine/plan.ts";
+import { checkImg2Img, overlayResult, preparePixels } from "../../engine/pipeline/img2img-setup.ts";
 import type { InferenceBackend } from "../../a1111/backend.ts";
 
 export const FAKE_MODEL: ModelIdentity = { name: "serena-ci-fake", hash: null };
@@ -48,11 +50,15 @@ export const fakeEngine: Engine = {
   async generate(plan, hooks = {}) {
     const images: RgbImage[] = [];
     const steps = plan.sampling.steps;
+    if (plan.img2img) checkImg2Img(plan.img2img, plan.width, plan.height);
+    const inpaint = plan.img2img?.inpaint ? preparePixels(plan.img2img, plan.width, plan.height, plan.batchSize) : null;
     for (let i = 0; i < plan.seeds.length; i++) {
       hooks.onProgress?.({ jobNo: Math.floor(i / plan.batchSize), jobCount: plan.batchCount, samplingStep: steps, samplingSteps: steps });
-      images.push(fakePixels(plan, i));
+      const overlay = plan.img2img?.inpaint?.overlay ? inpaint?.overlays?.[i % plan.batchSize] : undefined;
+      images.push(overlay ? overlayResult(fakePixels(plan, i), overlay, inpaint!.pasteTo) : fakePixels(plan, i));
     }
-    return { images, model: FAKE_MODEL, timings: { prepare: 0, sampling: 0, decoding: 0, encoding: 0 }, events: { ngms: false, skipEarlyCond: false } };
+    const events = { ngms: false, skipEarlyCond: false, inpaintingConditioning: false, blankMask: inpaint?.blankMask ?? false };
+    return { images, model: FAKE_MODEL, timings: { prepare: 0, sampling: 0, decoding: 0, encoding: 0 }, events };
   },
   async release() {},
 };

@@ -159,3 +159,22 @@ describe("text encoder hidden states (optimum output_hidden_states)", () => {
     }
   });
 });
+
+describe("sd15-tiny with an inpainting UNet (in_channels 9)", () => {
+  it("is read as an inpainting model and predicts 4 channels from 9", async () => {
+    const dir = join(root, "sd15-tiny-inpainting");
+    await writeModel(dir, { ...TINY, unet: { ...TINY.unet, in_channels: 9 } });
+    const index = JSON.parse(await readFile(join(dir, "model_index.json"), "utf8")) as { _class_name: string };
+    expect(index._class_name).toBe("StableDiffusionInpaintPipeline");
+    const inpainting = await loadModel(dir, { intraOpNumThreads: 1 });
+    try {
+      expect([inpainting.facts.latentChannels, inpainting.facts.unetInChannels]).toEqual([4, 9]);
+      const context = await inpainting.encodeText(promptIds(1), 1);
+      const out = await inpainting.predictNoise(new Float32Array(9 * 8 * 8).fill(0.1), [1, 9, 8, 8], 500, context, [1, 77, HIDDEN]);
+      expect(out.length).toBe(4 * 8 * 8);
+      expect(allFinite(out)).toBe(true);
+    } finally {
+      await inpainting.release();
+    }
+  });
+});
