@@ -1,6 +1,6 @@
 import { open, stat } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { decodeVarint, FileWindow, subMessages, WIRE_LENGTH_DELIMITED, type Field } from "./graph/protobuf-file.ts";
 import { ModelLoadError } from "./model-load-error.ts";
 
 /** An external data file named by a model, and how many of its bytes the model's tensors reach into. */
@@ -17,84 +17,6 @@ const TENSOR_EXTERNAL_DATA = 13;
 const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LENGTH_DELIMITED = 2;
-const WIRE_FIXED32 = 5;
-
-const WINDOW_BYTES = 1 << 16;
-
-/** Random access to a file through one buffered window: headers are read, large payloads are skipped unread. */
-class FileWindow {
-  readonly #handle: FileHandle;
-  readonly #buffer = Buffer.alloc(WINDOW_BYTES);
-  #start = 0;
-  #end = 0;
-
-  constructor(handle: FileHandle) {
-    this.#handle = handle;
-  }
-
-  /** The buffer holding [position, position + count) (count ≤ window size), and where that range starts in it. */
-  async view(position: number, count: number): Promise<{ bytes: Buffer; at: number }> {
-    if (position < this.#start || position + count > this.#end) {
-      const { bytesRead } = await this.#handle.read(this.#buffer, 0, WINDOW_BYTES, position);
-      this.#start = position;
-      this.#end = position + bytesRead;
-    }
-    return { bytes: this.#buffer.subarray(0, this.#end - this.#start), at: position - this.#start };
-  }
-
-  async read(position: number, count: number): Promise<Buffer> {
-    const out = Buffer.alloc(count);
-    const { bytesRead } = await this.#handle.read(out, 0, count, position);
-    if (bytesRead < count) throw new Error(`file ends inside a field at byte ${position}`);
-    return out;
-  }
-}
-
-interface Field {
-  readonly number: number;
-  readonly wireType: number;
-  /** Payload range; for varints the range of the encoded varint. */
-  readonly start: number;
-  readonly end: number;
-}
-
-function decodeVarint(bytes: Uint8Array, at: number, limit: number): { value: number; next: number } {
-  let value = 0;
-  for (let shift = 0, i = at; i < limit && shift < 64; shift += 7, i++) {
-    value += (bytes[i] & 0x7f) * 2 ** shift;
-    if (bytes[i] < 0x80) return { value, next: i + 1 };
-  }
-  throw new Error(`truncated or overlong varint at byte ${at}`);
-}
-
-async function* fieldsOf(window: FileWindow, start: number, end: number): AsyncGenerator<Field> {
-  let position = start;
-  while (position < end) {
-    const { bytes, at } = await window.view(position, Math.min(20, end - position));
-    const limit = Math.min(bytes.length, at + (end - position));
-    const tag = decodeVarint(bytes, at, limit);
-    const wireType = tag.value % 8;
-    const number = Math.floor(tag.value / 8);
-    const payload = position + (tag.next - at);
-    let fieldEnd: number;
-    let fieldStart = payload;
-    if (wireType === WIRE_VARINT) fieldEnd = payload + (decodeVarint(bytes, tag.next, limit).next - tag.next);
-    else if (wireType === WIRE_FIXED64) fieldEnd = payload + 8;
-    else if (wireType === WIRE_FIXED32) fieldEnd = payload + 4;
-    else if (wireType === WIRE_LENGTH_DELIMITED) {
-      const length = decodeVarint(bytes, tag.next, limit);
-      fieldStart = payload + (length.next - tag.next);
-      fieldEnd = fieldStart + length.value;
-    } else throw new Error(`unsupported protobuf wire type ${wireType} at byte ${position}`);
-    if (fieldEnd > end) throw new Error(`field ${number} at byte ${position} runs past its message`);
-    yield { number, wireType, start: fieldStart, end: fieldEnd };
-    position = fieldEnd;
-  }
-}
-
 function decodeEntry(bytes: Buffer): { key: string; value: string } {
   const entry = { key: "", value: "" };
   let at = 0;
@@ -110,12 +32,6 @@ function decodeEntry(bytes: Buffer): { key: string; value: string } {
   return entry;
 }
 
-async function* subMessages(window: FileWindow, parent: Field, number: number): AsyncGenerator<Field> {
-  for await (const field of fieldsOf(window, parent.start, parent.end)) {
-    if (field.number === number && field.wireType === WIRE_LENGTH_DELIMITED) yield field;
-  }
-}
-
 /**
  * The external data files an ONNX model's initializers point to (TensorProto.external_data `location`, `offset`,
  * `length`), found by walking the protobuf wire format. Tensor payloads are skipped, not read, so this costs a few
@@ -126,7 +42,7 @@ export async function listExternalData(modelPath: string): Promise<ExternalDataR
   try {
     const window = new FileWindow(handle);
     const required = new Map<string, number>();
-    const model: Field = { number: 0, wireType: WIRE_LENGTH_DELIMITED, start: 0, end: (await handle.stat()).size };
+    const model: Field = { number: 0, wireType: WIRE_LENGTH_DELIMITED, tagStart: 0, start: 0, end: (await handle.stat()).size };
     for await (const graph of subMessages(window, model, MODEL_GRAPH)) {
       for await (const tensor of subMessages(window, graph, GRAPH_INITIALIZER)) {
         const entries = new Map<string, string>();

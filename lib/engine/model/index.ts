@@ -1,5 +1,6 @@
-export { loadModel } from "./load-model.ts";
-export type { DiffusionModel, LatentEncoding, LoadModelOptions, Shape3, Shape4 } from "./load-model.ts";
+export { EXTRA_TOKEN_ID_BASE, loadModel } from "./load-model.ts";
+export type { DiffusionModel, LatentEncoding, LoadModelOptions, Shape3, Shape4, TextEncoderSpec, TokenRows } from "./load-model.ts";
+export type { AppliedLora, LoraPatchReport } from "./lora-patch.ts";
 export type { ModelFacts, ModelFamily } from "./model-facts.ts";
 export { DEFAULT_VAE_SCALING_FACTOR } from "./model-folder.ts";
 export type { NoiseScheduleConfig, PredictionType } from "./model-folder.ts";

@@ -1,4 +1,7 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
+import { PlanError } from "../errors.ts";
 import {
   readTextEncoderIo,
   readUnetIo,
@@ -8,12 +11,15 @@ import {
   tokenIdsTensor,
 } from "./component-io.ts";
 import { checkExternalData } from "./external-data.ts";
+import { addClipSkipOutputs, appendTokenRows, clipSkipOutput, GraphStructureError } from "./graph/text-encoder-edits.ts";
+import { applyLoras, loraKey, type AppliedLora } from "./lora-patch.ts";
 import { fileSha256, shortHash } from "./file-hash.ts";
 import { modelFacts } from "./model-facts.ts";
 import type { ComponentIos, ModelFacts } from "./model-facts.ts";
 import { readModelFolder } from "./model-folder.ts";
 import { ModelLoadError } from "./model-load-error.ts";
 import { floatTensor, floatValues, product } from "./tensor-io.ts";
+import { VariantCache } from "./variant-cache.ts";
 
 /** NCHW shapes. */
 export type Shape4 = readonly [number, number, number, number];
@@ -30,6 +36,42 @@ export interface LoadModelOptions {
   readonly allowSpinning?: boolean;
   /** Default ["cpu"]. */
   readonly executionProviders?: InferenceSession.SessionOptions["executionProviders"];
+  /**
+   * Where derived models are written (clip skip outputs, textual-inversion rows, LoRA-patched weights; graph/derive.ts).
+   * Default `$TMPDIR/serena-cache`, as SERENA_CACHE_DIR.
+   */
+  readonly cacheDir?: string;
+  /** Derived UNet sessions kept open (each holds as much memory as the base UNet). Default 1. */
+  readonly maxUnetVariants?: number;
+  /** Derived text-encoder sessions kept open. Default 4. */
+  readonly maxTextEncoderVariants?: number;
+  /**
+   * Where clip skip finds the hidden states: "auto" uses `hidden_states.N` outputs when the export has them and walks
+   * the residual stream otherwise; "residual-stream" always walks it (tests compare the two).
+   */
+  readonly clipSkipSource?: "auto" | "residual-stream";
+}
+
+/**
+ * Token ids at or above this stand for the rows of {@link TextEncoderSpec.tokenRows}: id EXTRA_TOKEN_ID_BASE + k is row
+ * k, whatever the vocabulary size of the export.
+ */
+export const EXTRA_TOKEN_ID_BASE = 2 ** 30;
+
+/** Rows appended to the token-embedding table, [count, hidden] row-major; equal keys must mean equal rows. */
+export interface TokenRows {
+  readonly key: string;
+  readonly rows: Float32Array;
+  readonly count: number;
+}
+
+/** How a text encoding is made, beyond the export itself. */
+export interface TextEncoderSpec {
+  /** A1111 `CLIP_stop_at_last_layers`: 1 is the last layer; n > 1 is `final_layer_norm(hidden_states[-n])`. */
+  readonly clipSkip?: number;
+  readonly tokenRows?: TokenRows | null;
+  /** LoRAs merged into the text encoder, at their text-encoder multipliers. */
+  readonly loras?: readonly AppliedLora[];
 }
 
 /**
@@ -43,8 +85,16 @@ export type LatentEncoding =
 
 export interface DiffusionModel {
   readonly facts: ModelFacts;
-  /** Token ids [batch, L] (L = ids.length / batch, 77 per chunk) → last_hidden_state [batch, L, D]. */
-  encodeText(ids: Int32Array, batch: number): Promise<Float32Array>;
+  /**
+   * Token ids [batch, L] (L = ids.length / batch, 77 per chunk) → last_hidden_state [batch, L, D], or with `spec`
+   * the encoding clip skip, textual-inversion rows and LoRAs call for (from a derived text encoder, cached).
+   */
+  encodeText(ids: Int32Array, batch: number, spec?: TextEncoderSpec): Promise<Float32Array>;
+  /**
+   * This model with `loras` merged into its UNet at their UNet multipliers (a derived UNet, cached); the model itself
+   * when none has a multiplier other than 0. The result shares this model's sessions: release this one only.
+   */
+  withUnetLoras(loras: readonly AppliedLora[]): Promise<DiffusionModel>;
   /**
    * One UNet call: sample [B,C,h,w], timestep t (fractional allowed; rounded for int64 exports), context [B,S,D]
    * with any S → the raw UNet output (ε or v, per facts.predictionType), [B,C,h,w].
@@ -70,23 +120,99 @@ function checkLength(values: Float32Array | Int32Array, dims: readonly number[],
   }
 }
 
+interface TextVariantInfo {
+  /** The export's vocabulary size, when token rows were appended. */
+  readonly vocabSize: number | null;
+  /** The largest clip skip the variant serves (1 without clip skip outputs). */
+  readonly maxClipSkip: number;
+  readonly layers: number | null;
+}
+
+/** What every view of one loaded model shares: the base sessions, IO, and the derived sessions. */
+interface SharedModel {
+  readonly sessions: Sessions;
+  readonly io: ComponentIos;
+  readonly options: LoadModelOptions;
+  readonly textVariants: VariantCache<TextVariantInfo>;
+  readonly unetVariants: VariantCache<unknown>;
+}
+
 class OnnxDiffusionModel implements DiffusionModel {
   readonly facts: ModelFacts;
-  readonly #sessions: Sessions;
+  readonly #shared: SharedModel;
   readonly #io: ComponentIos;
+  readonly #unet: InferenceSession;
+  /** Views with LoRA UNets do not own the sessions. */
+  readonly #owner: boolean;
 
-  constructor(facts: ModelFacts, sessions: Sessions, io: ComponentIos) {
+  constructor(facts: ModelFacts, shared: SharedModel, unet: InferenceSession, owner: boolean) {
     this.facts = facts;
-    this.#sessions = sessions;
-    this.#io = io;
+    this.#shared = shared;
+    this.#io = shared.io;
+    this.#unet = unet;
+    this.#owner = owner;
   }
 
-  async encodeText(ids: Int32Array, batch: number): Promise<Float32Array> {
+  async encodeText(ids: Int32Array, batch: number, spec: TextEncoderSpec = {}): Promise<Float32Array> {
     const length = ids.length / batch;
     if (!Number.isInteger(length) || length === 0) throw new RangeError(`${ids.length} token ids do not split into ${batch} rows`);
     const io = this.#io.textEncoder;
-    const result = await this.#sessions.textEncoder.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, [io.output]);
-    return floatValues(result[io.output]);
+    const clipSkip = spec.clipSkip ?? 1;
+    const rows = spec.tokenRows ?? null;
+    const loras = (spec.loras ?? []).filter((lora) => lora.multiplier !== 0);
+    if (clipSkip <= 1 && rows === null && loras.length === 0) {
+      const result = await this.#shared.sessions.textEncoder.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, [io.output]);
+      return floatValues(result[io.output]);
+    }
+    const variant = await this.#textVariant(clipSkip > 1, rows, loras);
+    if (clipSkip > variant.info.maxClipSkip) {
+      throw new PlanError(
+        "text.clipSkip",
+        `clip skip ${clipSkip} asks for hidden_states[-${clipSkip}], but ${this.facts.name}'s text encoder has ${variant.info.layers} layers (clip skip ${variant.info.maxClipSkip} at most)`,
+      );
+    }
+    let mapped = ids;
+    if (rows !== null) {
+      const vocab = variant.info.vocabSize!;
+      mapped = ids.map((id) => (id >= EXTRA_TOKEN_ID_BASE ? vocab + (id - EXTRA_TOKEN_ID_BASE) : id));
+    }
+    const output = clipSkip > 1 ? clipSkipOutput(clipSkip) : io.output;
+    const result = await variant.session.run({ input_ids: tokenIdsTensor(io.idsType, mapped, [batch, length]) }, [output]);
+    return floatValues(result[output]);
+  }
+
+  #textVariant(clipSkip: boolean, rows: TokenRows | null, loras: readonly AppliedLora[]) {
+    const source = this.#shared.options.clipSkipSource ?? "auto";
+    const fused = this.facts.family === "sd2";
+    const transform = JSON.stringify({ component: "text_encoder", clipSkip: clipSkip ? source : null, rows: rows?.key ?? null, loras: loraKey(loras), fused });
+    const output = this.#io.textEncoder.output;
+    return this.#shared.textVariants
+      .get(
+        transform,
+        async (model): Promise<TextVariantInfo> => {
+          if (loras.length > 0) await applyLoras(model, "text_encoder", loras, { fusedAttention: fused });
+          const vocabSize = rows === null ? null : await appendTokenRows(model, "input_ids", rows.rows, rows.count);
+          const skip = clipSkip ? addClipSkipOutputs(model, { outputName: output, useHiddenStateOutputs: source === "auto" }) : null;
+          return { vocabSize, maxClipSkip: skip?.maxClipSkip ?? 1, layers: skip?.layers ?? null };
+        },
+        { removeOnEvict: loras.length > 0 },
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof GraphStructureError)) throw error;
+        const part = clipSkip ? "text.clipSkip" : "text.embeddings";
+        const what = clipSkip ? "clip skip" : "textual-inversion embeddings";
+        throw new PlanError(part, `${this.facts.name}'s text encoder cannot serve ${what}: ${error.message}`, { cause: error });
+      });
+  }
+
+  async withUnetLoras(loras: readonly AppliedLora[]): Promise<DiffusionModel> {
+    const active = loras.filter((lora) => lora.multiplier !== 0);
+    if (active.length === 0) return this;
+    const transform = JSON.stringify({ component: "unet", loras: loraKey(active) });
+    const variant = await this.#shared.unetVariants.get(transform, (model) => applyLoras(model, "unet", active, { fusedAttention: false }), {
+      removeOnEvict: true,
+    });
+    return new OnnxDiffusionModel(this.facts, this.#shared, variant.session, false);
   }
 
   async predictNoise(
@@ -104,7 +230,7 @@ class OnnxDiffusionModel implements DiffusionModel {
       throw new RangeError(`this UNet export takes batches of exactly ${this.facts.unetBatch}, not ${batch}`);
     }
     const io = this.#io.unet;
-    const result = await this.#sessions.unet.run(
+    const result = await this.#unet.run(
       {
         sample: floatTensor(io.floatType, sample, shape),
         timestep: timestepTensor(io.timestep, timestep, batch),
@@ -119,7 +245,7 @@ class OnnxDiffusionModel implements DiffusionModel {
     checkLength(latents, shape, "latents");
     const io = this.#io.vaeDecoder;
     const run = async (values: Float32Array, dims: Shape4) => {
-      const result = await this.#sessions.vaeDecoder.run({ latent_sample: floatTensor(io.floatType, values, dims) }, [io.output]);
+      const result = await this.#shared.sessions.vaeDecoder.run({ latent_sample: floatTensor(io.floatType, values, dims) }, [io.output]);
       return floatValues(result[io.output]);
     };
     const [batch, channels, height, width] = shape;
@@ -138,7 +264,7 @@ class OnnxDiffusionModel implements DiffusionModel {
 
   async encodeImage(pixels: Float32Array, shape: Shape4): Promise<LatentEncoding> {
     checkLength(pixels, shape, "pixels");
-    const session = this.#sessions.vaeEncoder;
+    const session = this.#shared.sessions.vaeEncoder;
     const io = this.#io.vaeEncoder;
     if (session === null || io === null) throw new Error(`${this.facts.name} has no VAE encoder (vae_encoder/model.onnx)`);
     const result = (await session.run({ sample: floatTensor(io.floatType, pixels, shape) }, [io.output]))[io.output];
@@ -158,7 +284,9 @@ class OnnxDiffusionModel implements DiffusionModel {
   }
 
   async release(): Promise<void> {
-    await releaseAll(Object.values(this.#sessions));
+    if (!this.#owner) return;
+    await Promise.all([this.#shared.textVariants.release(), this.#shared.unetVariants.release()]);
+    await releaseAll(Object.values(this.#shared.sessions));
   }
 }
 
@@ -166,15 +294,18 @@ async function releaseAll(sessions: readonly (InferenceSession | null)[]): Promi
   await Promise.all(sessions.map((session) => session?.release()));
 }
 
-async function openSessions(paths: readonly string[], options: LoadModelOptions): Promise<InferenceSession[]> {
-  const sessionOptions: InferenceSession.SessionOptions = {
+function sessionOptions(options: LoadModelOptions): InferenceSession.SessionOptions {
+  return {
     executionProviders: options.executionProviders ?? ["cpu"],
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     ...(options.interOpNumThreads === undefined ? {} : { interOpNumThreads: options.interOpNumThreads }),
     ...(options.allowSpinning === false ? { extra: { session: { "intra_op.allow_spinning": "0", "inter_op.allow_spinning": "0" } } } : {}),
   };
+}
+
+async function openSessions(paths: readonly string[], options: LoadModelOptions): Promise<InferenceSession[]> {
   // Paths, not buffers: onnxruntime resolves external data (weights.pb, model.onnx_data) next to the model file.
-  const settled = await Promise.allSettled(paths.map((path) => InferenceSession.create(path, sessionOptions)));
+  const settled = await Promise.allSettled(paths.map((path) => InferenceSession.create(path, sessionOptions(options))));
   const failed = settled.findIndex((outcome) => outcome.status === "rejected");
   if (failed === -1) return settled.map((outcome) => (outcome as PromiseFulfilledResult<InferenceSession>).value);
   await releaseAll(settled.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : null)));
@@ -202,7 +333,16 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       vaeDecoder: readVaeDecoderIo(vaeDecoder, folder.vaeDecoderPath),
       vaeEncoder: vaeEncoder === null || folder.vaeEncoderPath === null ? null : readVaeEncoderIo(vaeEncoder, folder.vaeEncoderPath),
     };
-    return new OnnxDiffusionModel(modelFacts(folder, io, hash), sessions, io);
+    const cacheDir = options.cacheDir ?? join(tmpdir(), "serena-cache");
+    const open = (path: string) => InferenceSession.create(path, sessionOptions(options));
+    const shared: SharedModel = {
+      sessions,
+      io,
+      options,
+      textVariants: new VariantCache<TextVariantInfo>(folder.textEncoderPath, cacheDir, options.maxTextEncoderVariants ?? 4, open),
+      unetVariants: new VariantCache<unknown>(folder.unetPath, cacheDir, options.maxUnetVariants ?? 1, open),
+    };
+    return new OnnxDiffusionModel(modelFacts(folder, io, hash), shared, unet, true);
   } catch (error) {
     await releaseAll(Object.values(sessions));
     throw error;

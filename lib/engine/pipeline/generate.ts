@@ -41,12 +41,6 @@ class StopSampling extends Error {
 
 /** What the loaded model cannot do, found before any work. */
 function checkPlan(plan: GenerationPlan, model: DiffusionModel): void {
-  if (plan.text.clipSkip > 1) {
-    throw new PlanError(
-      "text.clipSkip",
-      `clip skip ${plan.text.clipSkip} needs the text encoder's hidden states; ONNX exports of ${model.facts.name}'s kind only output the last layer`,
-    );
-  }
   const inpaintingUnet = model.facts.unetInChannels !== model.facts.latentChannels;
   if ((plan.img2img || inpaintingUnet) && model.facts.vaeEncoderOutput === null) {
     const what = plan.img2img ? "img2img" : "an inpainting model's conditioning";
@@ -137,7 +131,11 @@ export async function runGeneration(
   const sampler = samplerNamed(plan.sampling.sampler);
   const channels = model.facts.latentChannels;
   const latentShape: Shape3 = [channels, plan.height / 8, plan.width / 8];
-  const conditioner = new TextConditioner(model, tokenizer, { emphasis: plan.text.emphasis, commaPaddingBacktrack: plan.text.commaPaddingBacktrack });
+  const conditioner = new TextConditioner(model, tokenizer, {
+    emphasis: plan.text.emphasis,
+    commaPaddingBacktrack: plan.text.commaPaddingBacktrack,
+    clipSkip: plan.text.clipSkip,
+  });
   const passes = plan.hires ? 2 : 1;
   const timings: GenerationTimings = { prepare: 0, sampling: 0, decoding: 0, encoding: 0 };
   const inpaintingUnet = model.facts.unetInChannels !== model.facts.latentChannels;

@@ -17,6 +17,13 @@ export interface TextEmbedding {
 export interface ConditionerOptions {
   readonly emphasis: EmphasisMode;
   readonly commaPaddingBacktrack: number;
+  /**
+   * A1111 `CLIP_stop_at_last_layers` (default 1). SD 1.x encodes with `final_layer_norm(hidden_states[-n])`
+   * (modules/sd_hijack_clip.py `FrozenCLIPEmbedderWithCustomWords.encode_with_transformers`); A1111's OpenCLIP
+   * encoder for SD 2.x ignores the setting (sd_hijack_open_clip.py `encode_with_transformers` calls the wrapped
+   * encoder unchanged: its export already stops at the penultimate layer), and so does Serena there.
+   */
+  readonly clipSkip?: number;
 }
 
 function mean(values: Float32Array): number {
@@ -56,6 +63,10 @@ export class TextConditioner {
     this.#options = options;
   }
 
+  get #clipSkip(): number {
+    return this.#model.facts.family === "sd1" ? (this.#options.clipSkip ?? 1) : 1;
+  }
+
   /** Encodes texts as one batch, as A1111's `get_learned_conditioning` does; every result has the same length. */
   async encode(texts: readonly string[]): Promise<TextEmbedding[]> {
     const hidden = this.#model.facts.textHiddenSize;
@@ -76,7 +87,7 @@ export class TextConditioner {
         ids.set(chunk.ids, i * CHUNK_TOKENS);
         weights.set(chunk.weights, i * CHUNK_TOKENS);
       });
-      const z = await this.#model.encodeText(ids, texts.length);
+      const z = await this.#model.encodeText(ids, texts.length, { clipSkip: this.#clipSkip });
       applyEmphasis(z, weights, hidden, this.#options.emphasis);
       perChunk.push(z);
     }
