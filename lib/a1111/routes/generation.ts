@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiError, invalidField } from "../errors.ts";
 import type { GenerationJob, GenerationOutput } from "../generation/job.ts";
+import { planRequest } from "../generation/plan.ts";
 import { checkExtraNetworks } from "../generation/networks.ts";
 import { generationResponse } from "../generation/response.ts";
 import { decodeImage } from "../images/decode.ts";
@@ -34,9 +35,22 @@ export async function effectiveOptions(base: Options, overrides: Record<string, 
   return { ...base, ...valid } as Options;
 }
 
+/**
+ * Every client image decoded once, and what inpainting needs of their sizes, so that a request (or an async job)
+ * is refused now rather than failing when it runs. The engine checks the same again (lib/engine/pipeline/img2img-setup.ts).
+ */
 export async function checkClientImages(request: Img2ImgRequest): Promise<void> {
-  await Promise.all((request.init_images ?? []).map((image, i) => decodeImage(image, ["init_images", i])));
-  if (request.mask) await decodeImage(request.mask, ["mask"]);
+  const init = await Promise.all((request.init_images ?? []).map((image, i) => decodeImage(image, ["init_images", i])));
+  if (!request.mask) return;
+  const mask = (await decodeImage(request.mask, ["mask"])).oriented;
+  if (request.latent_mask) await decodeImage(request.latent_mask, ["latent_mask"]);
+  const mismatched = init.find(({ oriented }) => oriented.width !== mask.width || oriented.height !== mask.height);
+  if (request.inpaint_full_res && mismatched) {
+    throw invalidField(
+      ["mask"],
+      `the mask is ${mask.width}x${mask.height} but an init image is ${mismatched.oriented.width}x${mismatched.oriented.height}; "Only masked" (inpaint_full_res) crops both at the mask's box, so they must be the same size`,
+    );
+  }
 }
 
 /** A generation job with every check a request gets before anything runs: settings, checkpoint, client images. */
@@ -47,8 +61,26 @@ export async function checkedJob(type: GenerationJob["type"], request: Txt2ImgRe
   return type === "txt2img" ? { type, request: request as Txt2ImgRequest, options } : { type, request: request as Img2ImgRequest, options };
 }
 
+/**
+ * The least an encoded image of A1111's output can weigh, as a fraction of its raw RGB bytes: Stable Diffusion
+ * pictures are noisy enough that PNG keeps at least a third (typically half), lossy formats a tenth or less. Used
+ * only to refuse, before any work, a response that cannot fit; anything closer is measured after generating.
+ */
+const ENCODED_FLOOR: Record<string, number> = { png: 1 / 3, jpg: 1 / 40, jpeg: 1 / 40, webp: 1 / 60 };
+
+/** A 413 before generating when the images alone, at the floor above and in base64, would pass the limit. */
+function checkResponseFloor(job: GenerationJob, ctx: RouteContext): void {
+  const limit = ctx.services.server.maxResponseBytes;
+  if (ctx.services.images || !job.request.send_images || !Number.isFinite(limit)) return;
+  const plan = planRequest(job);
+  const floor = ENCODED_FLOOR[job.options.samples_format] ?? 1 / 60;
+  const estimate = Math.ceil((plan.imageCount * plan.outputWidth * plan.outputHeight * 3 * floor * 4) / 3);
+  if (estimate > limit) throw responseTooLarge(estimate, limit, "at least ");
+}
+
 async function generate(type: GenerationJob["type"], request: Txt2ImgRequest | Img2ImgRequest, ctx: RouteContext): Promise<GenerationResponse | RouteResult> {
   const job = await checkedJob(type, request, ctx);
+  checkResponseFloor(job, ctx);
   const { hooks, end } = ctx.services.progress.begin(`scripts_${type}`, request.n_iter, request.steps);
   let output: GenerationOutput;
   try {
@@ -61,11 +93,11 @@ async function generate(type: GenerationJob["type"], request: Txt2ImgRequest | I
 
 export const STORED_IMAGES_HEADER = "x-serena-images";
 
-const responseTooLarge = (size: number, limit: number) =>
+const responseTooLarge = (size: number, limit: number, estimated = "") =>
   new ApiError(
     413,
     "ResponseTooLarge",
-    `The response would be ${size} bytes, over the ${limit}-byte limit (SERENA_MAX_RESPONSE_BYTES; Lambda returns at most ` +
+    `The response would be ${estimated}${size} bytes, over the ${limit}-byte limit (SERENA_MAX_RESPONSE_BYTES; Lambda returns at most ` +
       "6 MB). Configure a bucket (SERENA_BUCKET) so that large results are stored and returned as image_urls, or ask for " +
       'fewer or smaller images, or a compressed format (override_settings: {"samples_format": "jpg"}).',
   );

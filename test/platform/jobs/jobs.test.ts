@@ -123,6 +123,13 @@ describe("submitting an invalid job", () => {
     await expect422({ type: "img2img", request: { init_images: ["data:image/png;base64,bm90IGFuIGltYWdl"] } }, ["body", "request", "init_images", 0]);
   });
 
+  it("is a 422 for inputs the job could not run with: an 'Only masked' mask of another size, a broken latent mask", async () => {
+    const init = `data:image/png;base64,${(await gradientPng(32, 32)).toString("base64")}`;
+    const smaller = `data:image/png;base64,${(await gradientPng(16, 16)).toString("base64")}`;
+    await expect422({ type: "img2img", request: { init_images: [init], mask: smaller } }, ["body", "request", "mask"]);
+    await expect422({ type: "img2img", request: { init_images: [init], mask: init, latent_mask: "%%%" } }, ["body", "request", "latent_mask"]);
+  });
+
   it("is a 422 for an unknown type, a missing request or a webhook that is not http(s)", async () => {
     await expect422({ type: "upscale", request }, ["body", "type"]);
     await expect422({ type: "txt2img" }, ["body", "request"]);

@@ -91,12 +91,26 @@ describe("a response over SERENA_MAX_RESPONSE_BYTES", () => {
   });
 
   it("without a bucket: a 413 in A1111's error shape that says how to fix it", async () => {
-    const reply = await apiClient(ciServices(tiny)).post(TXT2IMG, request);
+    // WebP's floor (4 × 96 × 64 × 3 / 60, in base64: 1,639 bytes) passes the check before generating; the response
+    // measured after it does not.
+    const limit = { SERENA_MAX_RESPONSE_BYTES: "2500" };
+    const reply = await apiClient(ciServices(limit)).post(TXT2IMG, { ...request, override_settings: { samples_format: "webp" } });
     expectCleanError(reply, 413);
     const error = HTTPErrorBody.parse(reply.json());
     expect(error.error).toBe("ResponseTooLarge");
-    expect(error.detail).toMatch(/^The response would be \d+ bytes, over the 20000-byte limit/);
+    expect(error.detail).toMatch(/^The response would be \d+ bytes, over the 2500-byte limit/);
     expect(error.detail).toContain("SERENA_BUCKET");
+  });
+
+  it("without a bucket: a response that cannot fit is a 413 before any generation runs", async () => {
+    // No inference backend at all: reaching it would be a 503, so a 413 proves the refusal came first.
+    const services = testServices({ SERENA_MAX_RESPONSE_BYTES: "5500000" });
+    const big = await apiClient(services).post(TXT2IMG, { prompt: "a harbour", width: 1024, height: 1024, steps: 150, n_iter: 4 });
+    expectCleanError(big, 413);
+    expect(HTTPErrorBody.parse(big.json()).detail).toMatch(/^The response would be at least \d+ bytes, over the 5500000-byte limit/);
+    // JPEG's floor is lower: the same request fits there and goes on to the (missing) backend.
+    const jpeg = await apiClient(services).post(TXT2IMG, { prompt: "a harbour", width: 1024, height: 1024, n_iter: 4, override_settings: { samples_format: "jpg" } });
+    expectCleanError(jpeg, 503);
   });
 
   it("without a bucket, save_images alone changes nothing: the images come inline", async () => {
