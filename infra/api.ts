@@ -44,7 +44,8 @@ export function createApi(args: ApiArgs) {
       link: args.link,
       permissions: args.permissions,
       environment: args.environment(route),
-      nodejs: { install: API_NODE_INSTALL },
+      // A route may also read files of an npm package at run time (the /docs assets): installed beside its bundle.
+      nodejs: { install: [...API_NODE_INSTALL, ...(route.install ?? [])] },
       logging: { retention: args.logRetention },
     });
   }

@@ -14,6 +14,13 @@ export interface InferenceBackend {
   generate(job: GenerationJob, hooks?: GenerationHooks): Promise<GenerationOutput>;
   /** The checkpoints this backend can load, in `/sdapi/v1/sd-models` shape. */
   listModels(): Promise<SDModelItem[]>;
+  /**
+   * `/sdapi/v1/unload-checkpoint`: frees the loaded model once the generations already queued have finished; the
+   * next generation loads it again. Absent where the model lives elsewhere (a remote worker frees its own).
+   */
+  unloadModel?(): Promise<void>;
+  /** `/sdapi/v1/reload-checkpoint`: loads the checkpoint `name` names (as `sd_model_checkpoint` does) now. */
+  reloadModel?(name: string): Promise<void>;
   /** Frees workers and connections (tests, shutdown). */
   close?(): Promise<void>;
 }

@@ -111,10 +111,11 @@ describe("scripts Serena does not have (§2.2 fields 50, 54)", () => {
     ]);
   });
 
-  it("unknown alwayson_scripts title", async () => {
-    expect(await issues({ alwayson_scripts: { ControlNet: { args: [] } } })).toEqual([
-      { loc: ["body", "alwayson_scripts", "ControlNet"], msg: "always on script ControlNet not found", type: "value_error" },
-    ]);
+  it("an alwayson_scripts entry that would run a script (no-ops are accepted: test/api/alwayson-scripts.test.ts)", async () => {
+    const [issue, ...rest] = await issues({ alwayson_scripts: { "Dynamic Prompts": { args: [true] } } });
+    expect(rest).toEqual([]);
+    expect(issue).toMatchObject({ loc: ["body", "alwayson_scripts", "Dynamic Prompts"], type: "value_error" });
+    expect(issue!.msg).toMatch(/^always on script Dynamic Prompts not found/);
   });
 
   it("an empty script_name and empty alwayson_scripts are fine", async () => {

@@ -2,6 +2,7 @@
 import { SAMPLERS, samplerOptions } from "../../engine/samplers/registry.ts";
 import { SCHEDULERS } from "../../engine/schedules/registry.ts";
 import { LATENT_UPSCALE_MODES, UPSCALERS } from "../../engine/upscalers.ts";
+import { scriptTitles } from "../generation/scripts.ts";
 import { implement } from "./route.ts";
 import { ROUTE } from "./table.ts";
 
@@ -40,8 +41,8 @@ export const promptStyles = implement(ROUTE["prompt-styles"], async () => []);
 /** Textual-inversion embeddings are not supported. */
 export const embeddings = implement(ROUTE.embeddings, async () => ({ loaded: {}, skipped: {} }));
 
-/** No selectable or always-on scripts: requests naming one get a 422. */
-export const scripts = implement(ROUTE.scripts, async () => ({ txt2img: [], img2img: [] }));
+/** No selectable or always-on scripts (lib/a1111/generation/scripts.ts: which entries are no-ops, which a 422). */
+export const scripts = implement(ROUTE.scripts, async () => scriptTitles());
 
 /** LoRA networks are not supported; a `<lora:…>` tag is a 422 naming it. */
 export const loras = implement(ROUTE.loras, async () => []);

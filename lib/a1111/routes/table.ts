@@ -17,6 +17,14 @@ import {
   SDVaeList,
   UpscalerList,
 } from "../schemas/catalog-items.ts";
+import {
+  ExtensionList,
+  FaceRestorerList,
+  HypernetworkList,
+  RealesrganList,
+  ScriptInfoList,
+} from "../schemas/catalogs.ts";
+import { HTTPErrorBody } from "../schemas/errors.ts";
 import { jsonBody } from "../schemas/fields.ts";
 import { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
 import { GenerationResponse } from "../schemas/generation-response.ts";
@@ -44,7 +52,10 @@ export interface RouteDefinition {
   readonly response: z.ZodType | null;
   /** Content type of a non-JSON response. */
   readonly produces?: string;
-  /** The success status when it is not 200 (202 Accepted for a submitted job). */
+  /**
+   * The status the route answers when it does its job, when not 200: 202 Accepted for a submitted job; 501 for an
+   * A1111 route whose feature Serena does not have (`notInSerena`), which answers A1111's error body and nothing else.
+   */
   readonly status?: number;
   /** txt2img/img2img and job submission: under CI=true the CI fake stands in for the inference backend. */
   readonly generation?: boolean;
@@ -52,12 +63,24 @@ export interface RouteDefinition {
   readonly timeout: number;
   /** Function memory in MB. */
   readonly memory: number;
+  /**
+   * npm packages whose files (not code) the function reads at run time: the bundler cannot include them, so the
+   * deployment installs them beside the function's bundle (infra/api.ts), as it does sharp.
+   */
+  readonly install?: readonly string[];
 }
 
 type Declared = Omit<RouteDefinition, "file" | "timeout" | "memory"> & Partial<Pick<RouteDefinition, "timeout" | "memory">>;
 
 const route = <const F extends string, const D extends Declared>(file: F, declared: D) =>
   ({ timeout: 10, memory: 512, ...declared, file }) as D & { file: F; timeout: number; memory: number };
+
+/**
+ * An A1111 route for a feature Serena does not have (interrogation, training, server control): it exists, so clients
+ * get a 501 in A1111's error shape that names the feature instead of a 404, and OpenAPI lists it.
+ */
+const notInSerena = <const F extends string>(file: F, method: "GET" | "POST", path: string, summary: string) =>
+  route(file, { method, path, summary: `${summary} (not available in Serena: 501)`, response: HTTPErrorBody, status: 501 });
 
 /** Routes that ask the inference tier for its model list, which on a cold worker includes loading (or downloading) the model, get the gateway's whole 29 s. */
 const MODEL_LIST_TIMEOUT = 29;
@@ -178,6 +201,66 @@ export const ROUTE = {
   scripts: route("scripts", { method: "GET", path: "/sdapi/v1/scripts", summary: "Scripts (none)", response: ScriptsList }),
   loras: route("loras", { method: "GET", path: "/sdapi/v1/loras", summary: "LoRA networks (none)", response: LoraList }),
   memory: route("memory", { method: "GET", path: "/sdapi/v1/memory", summary: "Memory use", response: MemoryResponse }),
+  hypernetworks: route("hypernetworks", {
+    method: "GET",
+    path: "/sdapi/v1/hypernetworks",
+    summary: "Hypernetworks (none)",
+    response: HypernetworkList,
+  }),
+  "face-restorers": route("face-restorers", {
+    method: "GET",
+    path: "/sdapi/v1/face-restorers",
+    summary: "Face restorers (none)",
+    response: FaceRestorerList,
+  }),
+  "realesrgan-models": route("realesrgan-models", {
+    method: "GET",
+    path: "/sdapi/v1/realesrgan-models",
+    summary: "RealESRGAN models (none)",
+    response: RealesrganList,
+  }),
+  "script-info": route("script-info", {
+    method: "GET",
+    path: "/sdapi/v1/script-info",
+    summary: "Scripts and their arguments (none)",
+    response: ScriptInfoList,
+  }),
+  extensions: route("extensions", { method: "GET", path: "/sdapi/v1/extensions", summary: "Extensions (none)", response: ExtensionList }),
+  "refresh-vae": route("refresh-vae", {
+    method: "POST",
+    path: "/sdapi/v1/refresh-vae",
+    summary: "Rescan separate VAEs (there are none)",
+    response: NullBody,
+  }),
+  "unload-checkpoint": route("unload-checkpoint", {
+    method: "POST",
+    path: "/sdapi/v1/unload-checkpoint",
+    summary: "Free the loaded checkpoint (local backend)",
+    response: EmptyObject,
+    timeout: MODEL_LIST_TIMEOUT,
+  }),
+  "reload-checkpoint": route("reload-checkpoint", {
+    method: "POST",
+    path: "/sdapi/v1/reload-checkpoint",
+    summary: "Load the selected checkpoint again (local backend)",
+    response: EmptyObject,
+    timeout: MODEL_LIST_TIMEOUT,
+  }),
+  interrogate: notInSerena("interrogate", "POST", "/sdapi/v1/interrogate", "Caption an image with CLIP or DeepDanbooru"),
+  "create-embedding": notInSerena("create-embedding", "POST", "/sdapi/v1/create/embedding", "Create a textual inversion embedding"),
+  "create-hypernetwork": notInSerena("create-hypernetwork", "POST", "/sdapi/v1/create/hypernetwork", "Create a hypernetwork"),
+  "train-embedding": notInSerena("train-embedding", "POST", "/sdapi/v1/train/embedding", "Train a textual inversion embedding"),
+  "train-hypernetwork": notInSerena("train-hypernetwork", "POST", "/sdapi/v1/train/hypernetwork", "Train a hypernetwork"),
+  "server-kill": notInSerena("server-kill", "POST", "/sdapi/v1/server-kill", "Kill the server process"),
+  "server-restart": notInSerena("server-restart", "POST", "/sdapi/v1/server-restart", "Restart the server process"),
+  "server-stop": notInSerena("server-stop", "POST", "/sdapi/v1/server-stop", "Stop the server"),
+  sysinfo: route("sysinfo", {
+    method: "GET",
+    path: "/internal/sysinfo",
+    summary: "System information as A1111's sysinfo JSON text",
+    response: null,
+    produces: "text/plain",
+  }),
   ping: route("ping", { method: "GET", path: "/internal/ping", summary: "Liveness", response: EmptyObject }),
   openapi: route("openapi", {
     method: "GET",
@@ -185,7 +268,15 @@ export const ROUTE = {
     summary: "This OpenAPI document",
     response: z.record(z.string(), z.unknown()),
   }),
-  docs: route("docs", { method: "GET", path: "/docs", summary: "Human-readable API documentation", response: null, produces: "text/html" }),
+  docs: route("docs", { method: "GET", path: "/docs", summary: "Interactive API reference (Swagger UI)", response: null, produces: "text/html" }),
+  "docs-asset": route("docs-asset", {
+    method: "GET",
+    path: "/docs/assets/{file}",
+    summary: "Script and style files of the /docs page",
+    response: null,
+    produces: "text/javascript",
+    install: ["swagger-ui-dist"],
+  }),
   "jobs-create": route("jobs-create", {
     method: "POST",
     path: "/serena/v1/jobs",

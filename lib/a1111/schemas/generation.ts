@@ -8,6 +8,7 @@ import { findSampler, totalSteps, type SamplerDefinition } from "../../engine/sa
 import { findLatentUpscaleMode, findUpscaler, LATENT_UPSCALE_MODES, UPSCALERS } from "../../engine/upscalers.ts";
 import { resolveSampler, samplerNames, schedulerNames } from "../sampler-names.ts";
 import { hiresTarget } from "../generation/hires.ts";
+import { alwaysOnScriptIssues, scriptNameIssue } from "../generation/scripts.ts";
 import {
   boolField,
   dict,
@@ -209,11 +210,9 @@ function checkCommon(body: Common & Hires, ctx: z.RefinementCtx) {
   if (body.refiner_checkpoint) {
     ctx.addIssue({ code: "custom", path: ["refiner_checkpoint"], message: "refiner models are not available in Serena" });
   }
-  if (body.script_name !== null && body.script_name !== "") {
-    ctx.addIssue({ code: "custom", path: ["script_name"], message: `Script '${body.script_name}' not found` });
-  }
-  for (const title of Object.keys(body.alwayson_scripts ?? {})) {
-    ctx.addIssue({ code: "custom", path: ["alwayson_scripts", title], message: `always on script ${title} not found` });
+  // Serena has no scripts: entries that leave a script off are no-ops, anything else a 422 (lib/a1111/generation/scripts.ts).
+  for (const issue of [scriptNameIssue(body.script_name) ?? [], alwaysOnScriptIssues(body.alwayson_scripts)].flat()) {
+    ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
   }
   if (body.enable_hr && "hr_scale" in body) checkHiresSize(body as Txt2ImgRequest, ctx);
   if (body.enable_hr) {

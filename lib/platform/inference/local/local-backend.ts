@@ -43,10 +43,14 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
   let averageMs = 5000;
   const maxQueue = config.maxQueue ?? DEFAULT_MAX_QUEUE;
   const pending = new Map<number, Pending>();
+  /** Model loads asked for by reloadModel, by message id. */
+  const loads = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
   function failAll(error: Error) {
     for (const p of pending.values()) p.reject(error);
     pending.clear();
+    for (const l of loads.values()) l.reject(error);
+    loads.clear();
   }
 
   function startWorker(): Worker {
@@ -58,12 +62,19 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
         const { dir, ms, bytes } = message;
         return logger.info("model loaded", { requestId: pending.get(message.id)?.requestId, model: path.basename(dir), dir, ms, bytes });
       }
+      const load = loads.get(message.id);
+      if (load) {
+        loads.delete(message.id);
+        if (pending.size === 0 && loads.size === 0) w.unref();
+        return message.kind === "error" ? load.reject(deserializeError(message.error)) : load.resolve();
+      }
       const p = pending.get(message.id);
       if (!p) return;
       if (message.kind === "progress") return p.hooks.onProgress?.(message.update);
       pending.delete(message.id);
-      if (pending.size === 0) w.unref();
+      if (pending.size === 0 && loads.size === 0) w.unref();
       if (message.kind === "error") return p.reject(deserializeError(message.error));
+      if (message.kind !== "result") return;
       const images = message.images.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
       p.resolve(message.warnings ? { images, info: message.info, warnings: message.warnings } : { images, info: message.info });
     });
@@ -100,6 +111,30 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
     }
   }
 
+  /** Runs `task` after everything queued before it, as generations run (one at a time, like A1111's queue lock). */
+  function afterQueue<T>(task: () => Promise<T>): Promise<T> {
+    const result = queue.then(task);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async function modelDirFor(name: string): Promise<string> {
+    const model = resolveModel(await modelCatalog(config), name);
+    if (!model) throw invalidField(["override_settings", "sd_model_checkpoint"], `model '${name}' not found`);
+    return model.dir;
+  }
+
+  function load(modelDir: string): Promise<void> {
+    worker ??= startWorker();
+    const w = worker;
+    w.ref();
+    const id = nextId++;
+    return new Promise<void>((resolve, reject) => {
+      loads.set(id, { resolve, reject });
+      w.postMessage({ kind: "load", id, modelDir });
+    });
+  }
+
   return {
     name: "local",
     async generate(job, hooks = {}) {
@@ -115,7 +150,7 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
         );
       }
       inFlight++;
-      const result = queue.then(async () => {
+      const result = afterQueue(async () => {
         const started = performance.now();
         hooks.onStart?.();
         try {
@@ -124,11 +159,25 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
           averageMs = 0.7 * averageMs + 0.3 * (performance.now() - started);
         }
       });
-      queue = result.catch(() => undefined);
       return result.finally(() => inFlight--);
     },
     async listModels() {
       return (await modelCatalog(config, logger)).map((e) => e.item);
+    },
+    /**
+     * Ends the worker thread once the queued generations are done: its onnxruntime sessions and weights go with it
+     * (A1111's unload_model_weights frees the model too). The next generation or reload starts a fresh worker.
+     */
+    unloadModel() {
+      return afterQueue(async () => {
+        const w = worker;
+        worker = null;
+        if (w) await w.terminate();
+      });
+    },
+    async reloadModel(name) {
+      const modelDir = await modelDirFor(name);
+      return afterQueue(() => load(modelDir));
     },
     async close() {
       const w = worker;

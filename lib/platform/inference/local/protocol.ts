@@ -12,10 +12,18 @@ export interface GenerateMessage {
   control: SharedArrayBuffer;
 }
 
+/** Loads the model in `modelDir` now, without generating (`/sdapi/v1/reload-checkpoint`); answered with "loaded". */
+export interface LoadMessage {
+  kind: "load";
+  id: number;
+  modelDir: string;
+}
+
 export type WorkerMessage =
   | { kind: "progress"; id: number; update: ProgressUpdate }
   /** A model was loaded for generation `id`: how long it took and the bytes of its folder (for the log). */
   | { kind: "model-loaded"; id: number; dir: string; ms: number; bytes: number }
+  | { kind: "loaded"; id: number }
   | { kind: "result"; id: number; images: Uint8Array[]; info: GenerationInfo; warnings?: string[] }
   | { kind: "error"; id: number; error: SerializedError };
 

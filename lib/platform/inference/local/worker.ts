@@ -12,7 +12,7 @@ import { runA1111Generation } from "../../../a1111/generation/generate.ts";
 import { loadEngine } from "../../../engine/engine.ts";
 import type { Engine } from "../../../engine/plan.ts";
 import { serializeError } from "../errors.ts";
-import { CONTROL_INTERRUPT, CONTROL_SKIP, type GenerateMessage, type WorkerMessage } from "./protocol.ts";
+import { CONTROL_INTERRUPT, CONTROL_SKIP, type GenerateMessage, type LoadMessage, type WorkerMessage } from "./protocol.ts";
 
 const port = parentPort!;
 const { threads, executionProviders } = workerData as { threads: number; executionProviders: string[] };
@@ -39,7 +39,16 @@ async function engineFor(dir: string, id: number): Promise<Engine> {
   return engine.engine;
 }
 
-port.on("message", async (message: GenerateMessage) => {
+port.on("message", async (message: GenerateMessage | LoadMessage) => {
+  if (message.kind === "load") {
+    try {
+      await engineFor(message.modelDir, message.id);
+      post({ kind: "loaded", id: message.id });
+    } catch (error) {
+      post({ kind: "error", id: message.id, error: serializeError(error) });
+    }
+    return;
+  }
   const flags = new Int32Array(message.control);
   try {
     const output = await runA1111Generation(message.job, await engineFor(message.modelDir, message.id), {

@@ -1,0 +1,4 @@
+import { extensions } from "../lib/a1111/routes/catalogs.ts";
+import { lambdaHandler } from "../lib/platform/http/route.ts";
+
+export const handler = lambdaHandler(extensions);
