@@ -4,7 +4,7 @@
  * run and names the generation that is running; the process's memory stays bounded. Latency figures for the same
  * scenario come from `npm run bench:load` (scripts/bench-load.ts); the bound here only catches a blocked loop.
  */
-import http from "node:http";
+import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../lib/platform/config.ts";
 import { createServices, type Services } from "../../../lib/platform/runtime/services.ts";
