@@ -46,7 +46,7 @@ export function formatSeconds(seconds: number): string {
 }
 
 /** The bar on a terminal: "sampling |████░░░| 45% | job 1/2 step 9/20 | 1.52 it/s | ETA 12s | 8s". */
-export function barView(stream: NodeJS.WriteStream, now: () => number = Date.now): ProgressView {
+export function barView(stream: NodeJS.WriteStream, now: () => number = () => performance.now()): ProgressView {
   const bar = new SingleBar({
     stream,
     format: "{phase} |{bar}| {percentage}% | {where} | {speed} | ETA {etaText} | {duration_formatted}",
@@ -92,7 +92,7 @@ export function barView(stream: NodeJS.WriteStream, now: () => number = Date.now
  * Without a terminal: a line per finished job, "job 1/2: 20 steps in 3.1 s (6.45 it/s)". The time runs from the end
  * of the previous job (or the start, model loading included); the rate from the job's first step to its last.
  */
-export function lineView(stream: NodeJS.WritableStream, now: () => number = Date.now): ProgressView {
+export function lineView(stream: NodeJS.WritableStream, now: () => number = () => performance.now()): ProgressView {
   let begun = now();
   let current: { update: ProgressUpdate; first: number; lastAt: number; steps: number } | null = null;
   let last = "";

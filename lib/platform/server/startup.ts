@@ -11,8 +11,7 @@ import path from "node:path";
 import { readModelFolder } from "../../engine/model/model-folder.ts";
 import { ModelLoadError } from "../../engine/model/model-load-error.ts";
 import { parseConfig, type Config } from "../config.ts";
-import { createServices, type ServiceOverrides, type Services } from "../runtime/services.ts";
-import { createServer, listen } from "./server.ts";
+import type { ServiceOverrides, Services } from "../runtime/services.ts";
 
 /** A problem the user can fix; `message` is one line. Exit code 2 for a refused command-line value, 1 otherwise. */
 export class StartupError extends Error {
@@ -124,6 +123,7 @@ export async function checkModels(config: Config, label: SettingLabel = variable
 
 /** Listens, turning the errors a user can cause into one line that says what to change. */
 export async function listenOrExplain(server: http.Server, host: string, port: number): Promise<{ host: string; port: number }> {
+  const { listen } = await import("./server.ts");
   try {
     return await listen(server, host, port);
   } catch (error) {
@@ -186,6 +186,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const label = options.label ?? variableLabel;
   const stderr = options.stderr ?? process.stderr;
   const models = await checkModels(config, label);
+  // Loaded here, not at the top: the CLI's help and usage errors need none of the server (startup.ts is imported
+  // for its checks and messages).
+  const [{ createServices }, { createServer }] = await Promise.all([import("../runtime/services.ts"), import("./server.ts")]);
   const services = createServices(config, options.overrides);
   const server = createServer(services);
   let address: { host: string; port: number };

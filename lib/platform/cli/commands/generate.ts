@@ -8,10 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ciFakeWarning } from "../../server/startup.ts";
 import { CommandError, stringValue, stringValues, UsageError, type Command, type Io, type OptionSpec, type ParsedArgs } from "../args.ts";
-import { checkCommandModels, commandEnv, withApi } from "../api-session.ts";
 import { writeImages } from "../image-files.ts";
-import { errorMessage } from "../in-process.ts";
-import { progressView } from "../progress.ts";
 import { commandConfig, MODEL_FLAGS } from "../settings.ts";
 
 /** A flag that sets one field of the request body. */
@@ -28,7 +25,7 @@ const field = (name: string, requestField: string, value: string, help: string, 
   ...(short ? { short } : {}),
 });
 
-const COMMON_FIELDS: readonly FieldFlag[] = [
+export const COMMON_FIELDS: readonly FieldFlag[] = [
   field("negative", "negative_prompt", "TEXT", "negative prompt"),
   field("seed", "seed", "N", "seed, -1 for a random one (API default -1)"),
   field("steps", "steps", "N", "sampling steps (API default 50)"),
@@ -139,6 +136,12 @@ function generationCommand(type: "txt2img" | "img2img"): Command {
         if (files.length === 0) throw new UsageError("img2img needs --init FILE");
         body.init_images = await initImages(files);
       }
+      // The API and the engine are loaded only to run a command, so that help and usage errors answer at once.
+      const [{ checkCommandModels, commandEnv, withApi }, { errorMessage }, { progressView }] = await Promise.all([
+        import("../api-session.ts"),
+        import("../in-process.ts"),
+        import("../progress.ts"),
+      ]);
       const { config, label } = commandConfig(args, options, commandEnv(io.env));
       await checkCommandModels(config, label, io.stderr);
       if (config.ciFake) io.stderr.write(ciFakeWarning("this command answers").join("\n") + "\n");

@@ -1,7 +1,5 @@
 /** `serena models`: the checkpoints the configured backend sees, as GET /sdapi/v1/sd-models lists them. */
 import type { Command } from "../args.ts";
-import { checkCommandModels, commandEnv, withApi } from "../api-session.ts";
-import { errorMessage } from "../in-process.ts";
 import { commandConfig, MODEL_FLAGS } from "../settings.ts";
 
 interface ModelItem {
@@ -17,6 +15,7 @@ export const modelsCommand: Command = {
   options: MODEL_FLAGS,
   positionals: { min: 0, max: 0 },
   async run(args, io) {
+    const [{ checkCommandModels, commandEnv, withApi }, { errorMessage }] = await Promise.all([import("../api-session.ts"), import("../in-process.ts")]);
     const { config, label } = commandConfig(args, MODEL_FLAGS, commandEnv(io.env));
     await checkCommandModels(config, label, io.stderr);
     const reply = await withApi(config, null, ({ api }) => api.request("GET", "/sdapi/v1/sd-models"));

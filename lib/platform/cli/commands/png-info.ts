@@ -4,8 +4,6 @@
  */
 import { readFile } from "node:fs/promises";
 import { CommandError, type Command } from "../args.ts";
-import { commandEnv, withApi } from "../api-session.ts";
-import { errorMessage } from "../in-process.ts";
 import { readConfig } from "../../server/startup.ts";
 
 interface PngInfoReply {
@@ -31,6 +29,7 @@ export const pngInfoCommand: Command = {
     } catch (error) {
       throw new CommandError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
+    const [{ commandEnv, withApi }, { errorMessage }] = await Promise.all([import("../api-session.ts"), import("../in-process.ts")]);
     // No model is involved: the backend is never asked.
     const config = readConfig({ ...commandEnv(io.env), SERENA_BACKEND: "none" });
     const reply = await withApi(config, null, ({ api }) => api.request("POST", "/sdapi/v1/png-info", { image: image.toString("base64") }));
