@@ -36,7 +36,13 @@ export default $config({
     const { createWorker } = await import("./infra/worker.ts");
 
     const settings = deploySettings($app.stage, process.env);
-    const bucket = new sst.aws.Bucket("Storage");
+    // Generated images and async job records expire (infra/stage.ts outputRetentionDays); models stay.
+    const bucket = new sst.aws.Bucket("Storage", {
+      lifecycle: [
+        { id: "expire-outputs", prefix: "outputs/", expiresIn: `${settings.outputRetentionDays} days` },
+        { id: "expire-jobs", prefix: "jobs/", expiresIn: `${settings.outputRetentionDays} days` },
+      ],
+    });
     const storage = { bucket: bucket.name, region: aws.getRegionOutput().region };
     const apiAuth = new sst.Secret("ApiAuth");
 

@@ -22,9 +22,18 @@ export interface DeploySettings {
   /** CloudWatch retention: short for throwaway stages, longer where people debug real traffic. */
   logRetention: "1 week" | "3 months";
   logRetentionDays: 7 | 90;
+  /**
+   * Days the bucket keeps generated images (`outputs/`) and async job records (`jobs/`) before S3's lifecycle rules
+   * delete them (SERENA_OUTPUT_RETENTION_DAYS, default 7): nothing a client makes accumulates for ever. Models
+   * (`models/`) and settings are kept.
+   */
+  outputRetentionDays: number;
 }
 
-/** The deploy's environment; deploySettings reads SERENA_GPU_ENDPOINT_URL, SERENA_MODEL_NAME, SERENA_CORS_ALLOW_ORIGINS. */
+/**
+ * The deploy's environment; deploySettings reads SERENA_GPU_ENDPOINT_URL, SERENA_MODEL_NAME, SERENA_CORS_ALLOW_ORIGINS,
+ * SERENA_OUTPUT_RETENTION_DAYS.
+ */
 export type DeployEnv = Readonly<Record<string, string | undefined>>;
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -40,10 +49,13 @@ export function deploySettings(stage: string, env: DeployEnv): DeploySettings {
     .split(",")
     .map((origin) => origin.trim())
     .filter(Boolean);
+  const retention = env.SERENA_OUTPUT_RETENTION_DAYS?.trim() || "7";
+  if (!/^[1-9][0-9]{0,4}$/.test(retention)) throw new Error(`SERENA_OUTPUT_RETENTION_DAYS must be a whole number of days from 1, got '${retention}'`);
   return {
     gpuEndpointUrl: gpu,
     modelName,
     corsAllowOrigins,
+    outputRetentionDays: Number(retention),
     ...(isProductionStage(stage) ? { logRetention: "3 months", logRetentionDays: 90 } : { logRetention: "1 week", logRetentionDays: 7 }),
   };
 }

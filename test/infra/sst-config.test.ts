@@ -101,6 +101,14 @@ describe("the HTTP API", () => {
     }
   });
 
+  it("expires generated images and job records after the retention, and keeps models", () => {
+    const { args } = deployed.one("sst.aws.Bucket", "Storage");
+    expect(args.lifecycle).toEqual([
+      { id: "expire-outputs", prefix: "outputs/", expiresIn: "7 days" },
+      { id: "expire-jobs", prefix: "jobs/", expiresIn: "7 days" },
+    ]);
+  });
+
   it("links every route to the bucket and lets it invoke the worker and the job runner", () => {
     const bucket = deployed.one("sst.aws.Bucket", "Storage").instance;
     const worker = deployed.one("aws.lambda.Function", "Worker");

@@ -26,4 +26,12 @@ describe("deploySettings", () => {
       "https://b.example",
     ]);
   });
+
+  it("keeps outputs and jobs 7 days unless SERENA_OUTPUT_RETENTION_DAYS says otherwise, and refuses a bad value", () => {
+    expect(deploySettings("dev", {}).outputRetentionDays).toBe(7);
+    expect(deploySettings("dev", { SERENA_OUTPUT_RETENTION_DAYS: "30" }).outputRetentionDays).toBe(30);
+    for (const bad of ["0", "-1", "1.5", "a week"]) {
+      expect(() => deploySettings("dev", { SERENA_OUTPUT_RETENTION_DAYS: bad })).toThrow(/SERENA_OUTPUT_RETENTION_DAYS/);
+    }
+  });
 });
