@@ -124,6 +124,16 @@ describe("the HTTP API", () => {
     for (const { key, args } of deployed.routes) expect(args.nodejs.install, key).toContain("sharp");
   });
 
+  it("installs the npm packages a route reads files of beside its bundle (the /docs assets)", () => {
+    const withInstall = ROUTES.filter((route) => route.install !== undefined);
+    expect(withInstall.length).toBeGreaterThan(0);
+    for (const route of withInstall) {
+      const deployedRoute = deployed.routes.find(({ key }) => key === routeKey(route));
+      expect(deployedRoute, route.path).toBeDefined();
+      for (const name of route.install!) expect(deployedRoute!.args.nodejs.install, route.path).toContain(name);
+    }
+  });
+
   it("answers no CORS unless origins are configured, like A1111 without --cors-allow-origins", async () => {
     expect(deployed.one("sst.aws.ApiGatewayV2", "Api").args.cors).toBe(false);
     vi.stubEnv("SERENA_CORS_ALLOW_ORIGINS", "https://a.example, https://b.example");
