@@ -232,7 +232,8 @@ try {
   await mkdir(path.dirname(path.resolve(flags.envFile)), { recursive: true });
   await writeFile(flags.envFile, `# npm run stack (pid ${process.pid}); valid while it runs\n${lines.join("\n")}\n`);
   stops.unshift(() => rm(flags.envFile, { force: true }));
-  const sourceable = path.isAbsolute(flags.envFile) || flags.envFile.startsWith(".") ? flags.envFile : `./${flags.envFile}`;
+  // `.` looks a bare name up in PATH, so a relative file is named from the current folder.
+  const sourceable = path.isAbsolute(flags.envFile) || /^\.\.?\//.test(flags.envFile) ? flags.envFile : `./${flags.envFile}`;
   console.log(
     [
       "",
