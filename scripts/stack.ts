@@ -12,8 +12,8 @@
  *
  * Every server listens on 127.0.0.1 on a port the system hands out (the API on `--port` when given). Once up, the
  * addresses and the environment a client needs are printed and written to `--write-env` (default
- * `.cache/stack.env`, for `. ./.cache/stack.env`). SIGINT (Ctrl-C) or SIGTERM stops everything and exits 0; the
- * servers are in this process, so nothing is left running.
+ * `.cache/stack.env`, for `. ./.cache/stack.env`). SIGINT (Ctrl-C) or SIGTERM, or the end of the parent process
+ * (`npm run` killed), stops everything and exits 0; the servers are in this process, so nothing is left running.
  */
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
@@ -146,6 +146,12 @@ async function stopAll(signal: string, code: number): Promise<never> {
 }
 process.on("SIGINT", () => void stopAll("SIGINT", 0));
 process.on("SIGTERM", () => void stopAll("SIGTERM", 0));
+// `npm run` starts this under `sh -c`, which does not pass a SIGTERM sent to npm on; when the parent goes away this
+// process is re-parented, and it stops rather than stay behind as an orphan.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stopAll("parent exited", 0);
+}, 500).unref();
 
 async function startS3(): Promise<string> {
   const app = buildApp({ logger: false, defaultRegion: REGION });

@@ -3,11 +3,12 @@
  * model, starts the worker and the API on free ports of 127.0.0.1 and prints where they are. Through it: the
  * uploaded model is listed and selected by its name, a txt2img runs on the real (tiny) engine in the worker with the
  * client's request id in the worker's log, an async job ends with an image fetched from the S3 server; SIGTERM
- * stops everything (exit 0, every port closed, the env file gone); a taken --port is refused.
+ * stops everything (exit 0, every port closed, the env file gone), and so does the end of its parent process; a
+ * taken --port is refused.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -26,10 +27,15 @@ interface Stack {
   envFile: string;
 }
 
-/** `node scripts/stack.ts`, with the test cache (the tiny model is made there once) and nothing else inherited. */
-async function startStack(args: string[] = []): Promise<Stack> {
+/**
+ * `node scripts/stack.ts`, with the test cache (the tiny model is made there once) and nothing else inherited; with
+ * `underShell`, as `npm run` starts it: a shell that waits for it.
+ */
+async function startStack(args: string[] = [], underShell = false): Promise<Stack> {
   const envFile = path.join(await mkdtemp(path.join(os.tmpdir(), "serena-stack-")), "stack.env");
-  const child = spawn(process.execPath, ["scripts/stack.ts", "--write-env", envFile, ...args], {
+  const argv = ["scripts/stack.ts", "--write-env", envFile, ...args];
+  const [command, commandArgs] = underShell ? ["sh", ["-c", `"$0" "$@"; true`, process.execPath, ...argv]] : [process.execPath, argv];
+  const child = spawn(command as string, commandArgs as string[], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", SERENA_CACHE_DIR: TEST_CACHE_DIR, SERENA_LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -71,6 +77,15 @@ function refusesConnections(url: string): Promise<boolean> {
     });
     socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"));
   });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let stack: Stack;
@@ -148,6 +163,23 @@ describe("npm run stack", () => {
     for (const name of ["SERENA_API_URL", "SERENA_WORKER_URL", "SERENA_S3_ENDPOINT"]) expect(await refusesConnections(env[name]!)).toBe(true);
     expect(existsSync(stack.envFile)).toBe(false);
   });
+});
+
+describe("a stack whose parent goes away (npm run killed)", () => {
+  it("stops too, instead of staying behind", async () => {
+    const orphaned = await startStack([], true);
+    const urls = await ready(orphaned);
+    // The stack's own pid, from the env file's first line, to clean up should it stay behind.
+    const pid = Number(/\(pid (\d+)\)/.exec(await readFile(orphaned.envFile, "utf8"))?.[1]);
+    try {
+      orphaned.child.kill("SIGKILL");
+      const giveUp = Date.now() + 10_000;
+      while (!(await refusesConnections(urls.SERENA_API_URL!)) && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 200));
+      for (const name of ["SERENA_API_URL", "SERENA_WORKER_URL", "SERENA_S3_ENDPOINT"]) expect(await refusesConnections(urls[name]!)).toBe(true);
+    } finally {
+      if (pid > 0 && isRunning(pid)) process.kill(pid, "SIGKILL");
+    }
+  }, 120_000);
 });
 
 describe("--port", () => {
