@@ -12,6 +12,7 @@ import { htmlUnescape } from "./html-unescape.ts";
 export type ClipTextCleanup = "transformers" | "open_clip";
 
 /** Python's `\s` for str (`str.isspace`): JavaScript's `\s` minus U+FEFF, plus U+001C–U+001F and U+0085. */
+// eslint-disable-next-line no-control-regex -- U+001C–U+001F count as whitespace for Python's str.isspace
 const PYTHON_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
 
 /** CLIP's clean-up after `ftfy.fix_text`: optional double HTML unescape, `whitespace_clean`, lower-case. */

@@ -3,7 +3,7 @@
  * for every path (an unauthenticated client sends no body and learns nothing about the routes), a bound on the
  * request bodies held at once, malformed paths answered as misses, and the connection limits applied.
  */
-import http from "node:http";
+import type http from "node:http";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../lib/platform/config.ts";
