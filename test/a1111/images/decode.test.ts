@@ -160,7 +160,8 @@ describe("formats, recognised by their magic bytes before sharp sees the data", 
     );
     const start = performance.now();
     const issue = await asyncRejection(decodeImage(svg.toString("base64"), ["init_images", 0]));
-    expect(performance.now() - start).toBeLessThan(100);
+    // librsvg would take minutes; a refusal by signature takes microseconds, so a second is a wide margin on a busy runner.
+    expect(performance.now() - start).toBeLessThan(1000);
     expect(issue).toMatchObject({ loc: ["body", "init_images", 0], msg: "Invalid encoded image: not a PNG, JPEG, WebP, GIF, TIFF or AVIF file" });
   });
 

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fixEncoding, fixText, fixTextSegment } from "../../../lib/engine/tokenizer/fix-text.ts";
 import {
   fixC1Controls,
@@ -13,6 +13,7 @@ import {
   unescapeHtml,
 } from "../../../lib/engine/tokenizer/ftfy-fixes.ts";
 import { FTFY_CASES } from "./ftfy-test-cases.ts";
+import { bestTimeMs } from "../../support/best-time.ts";
 
 // Reference values in this file are what rspeer/python-ftfy 6.3.1 returns on CPython 3.11 (run from its source
 // with PYTHONPATH and Debian's python3-wcwidth): `ftfy.fix_text`, `ftfy.fix_encoding` and the `ftfy.fixes` functions.
@@ -304,13 +305,10 @@ describe("printable ASCII", () => {
 });
 
 describe("bounded time on adversarial input", () => {
+  // Prompts are at most 10,000 characters (lib/a1111/schemas/limits.ts), so that is the size that must stay fast;
+  // these take 1–40 ms each on a 2-core machine, where the regular expressions they once hit took seconds.
   const N = 10_000;
   const fill = (unit: string) => unit.repeat(Math.ceil(N / unit.length)).slice(0, N);
-
-  beforeAll(() => {
-    // Compile the regular expressions and tables once, so the timings below measure the work itself.
-    fixText("warm-up Ã© “x” &amp; \u001b[1m ﬁ ＡＢＣ");
-  });
 
   it.each([
     ["HTML escapes nested 2,500 deep", "&" + "amp;".repeat((N - 1) / 4)],
@@ -325,9 +323,7 @@ describe("bounded time on adversarial input", () => {
     ["CESU-8 lookalikes", fill("í\u00a0\u0080í°\u0080")],
     ["mixed Greek mojibake", fill("ΒΓΞΟ°ΒΓ ")],
     ["3,333 short lines", "Ã©\n".repeat(3333)],
-  ])("%s: 10,000 characters in well under 100 ms", (_what, text) => {
-    const start = performance.now();
-    fixText(text);
-    expect(performance.now() - start).toBeLessThan(100);
+  ])("%s: 10,000 characters in under 250 ms (best of three)", (_what, text) => {
+    expect(bestTimeMs(() => fixText(text))).toBeLessThan(250);
   });
 });
