@@ -118,6 +118,19 @@ export interface HiresSpec {
   readonly denoisingStrength: number;
   readonly prompts: readonly string[];
   readonly negativePrompts: readonly string[];
+  /** LoRAs for the second pass (A1111 activates the hires prompt's networks for it); none when absent. */
+  readonly loras?: readonly LoraSpec[];
+}
+
+/**
+ * A LoRA file applied to a pass with A1111's multipliers (`<lora:name:te:unet:dyn>`): `te` for the text encoder,
+ * `unet` for the UNet, `dynDim` keeping only the first ranks (null: all).
+ */
+export interface LoraSpec {
+  readonly path: string;
+  readonly te: number;
+  readonly unet: number;
+  readonly dynDim: number | null;
 }
 
 export interface GenerationPlan {
@@ -140,6 +153,8 @@ export interface GenerationPlan {
   readonly text: TextSpec;
   readonly img2img: Img2ImgSpec | null;
   readonly hires: HiresSpec | null;
+  /** LoRAs for the first pass (the prompts' `<lora:…>` tags, resolved to files); none when absent. */
+  readonly loras?: readonly LoraSpec[];
   /**
    * Inpainting UNets only (9 input channels): how much of the image under the mask the conditioning image keeps out,
    * 1 masking it fully (A1111 opts.inpainting_mask_weight).
@@ -177,12 +192,23 @@ export interface SamplingEvents {
   blankMask: boolean;
 }
 
+/** A textual-inversion embedding a text-encoder call used, and the sha256 of its file. */
+export interface UsedEmbedding {
+  readonly name: string;
+  readonly hash: string;
+}
+
 export interface GenerationResult {
   /** The images made, in plan order; fewer than planned after an interrupt. */
   readonly images: RgbImage[];
   readonly model: ModelIdentity;
   readonly timings: GenerationTimings;
   readonly events: SamplingEvents;
+  /**
+   * The textual-inversion embeddings each text-encoder call of the first batch used, in A1111's call order (the
+   * negative prompts', then the prompts'); absent from engines that do not say.
+   */
+  readonly textualInversions?: readonly (readonly UsedEmbedding[])[];
 }
 
 /** A1111's progress counters: which batch of how many, which sampling step of how many. */

@@ -15,6 +15,7 @@ import type { Img2ImgRequest } from "../schemas/generation.ts";
 import { generationInfo } from "./info.ts";
 import { imageInfotext } from "./infotext.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput } from "./job.ts";
+import { resolveNetworks, tiHashes, withLoras, withNetworkExtras, type LoraLookup } from "./networks.ts";
 import { enginePlan, planRequest, type ClientImages, type PlanEnvironment, type RequestPlan } from "./plan.ts";
 
 /** The request field a plan part comes from. */
@@ -90,6 +91,8 @@ export async function renderOutput(plan: RequestPlan, result: GenerationResult, 
 export interface RunOptions extends PlanEnvironment {
   /** Extra infotext entries (the CI fake labels its images). */
   notes?: Record<string, PyValue>;
+  /** The LoRA folder `<lora:name:…>` tags are looked up in; without it a tag that would be applied is a 422. */
+  loras?: LoraLookup;
 }
 
 /** Runs an A1111 generation on an engine: plan, decode, generate, render. */
@@ -97,12 +100,14 @@ export async function runA1111Generation(job: GenerationJob, engine: Engine, hoo
   hooks.onStart?.();
   const plan = planRequest(job, options);
   const images = await clientImages(job);
+  // Extra networks are activated before the conds are built (A1111 processing.py `process_images_inner`).
+  const networks = await resolveNetworks(plan, options.loras);
   let result: GenerationResult;
   try {
-    result = await engine.generate(enginePlan(plan, images), { onProgress: hooks.onProgress, control: hooks.control });
+    result = await engine.generate(withLoras(enginePlan(plan, images), networks), { onProgress: hooks.onProgress, control: hooks.control });
   } catch (error) {
     if (error instanceof PlanError) throw invalidField(PLAN_PART_FIELDS[error.part], error.message);
     throw error;
   }
-  return renderOutput(plan, result, options.notes);
+  return renderOutput(withNetworkExtras(plan, { "Lora hashes": networks.loraHashes, "TI hashes": tiHashes(result) }), result, options.notes);
 }

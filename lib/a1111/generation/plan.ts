@@ -52,6 +52,11 @@ export interface RequestPlan {
   sampling: SamplingSpec;
   /** Infotext entries from the request's settings, in A1111's insertion order. */
   extra: Record<string, PyValue>;
+  /**
+   * Where in `extra` the extra-network entries (`Lora hashes`, `TI hashes`) go once known: after img2img's entries,
+   * before the text encoder's (A1111 activates networks, then builds the conds, which sets `TI hashes` and `Emphasis`).
+   */
+  networkExtrasAt: number;
   /** Settings the request set that its samplers do not read. */
   warnings: string[];
   /** "%Y%m%d%H%M%S" of the job start, UTC. */
@@ -177,6 +182,7 @@ export function planRequest(job: GenerationJob, env: PlanEnvironment = {}): Requ
       ...(job.type === "img2img" ? inpaintExtras(job.request) : {}),
       ...optionExtras({ type: job.type, request, options, sampler: resolved, schedule }, noiseMultiplier(job), first.extra),
     },
+    networkExtrasAt: Object.keys(job.type === "img2img" ? inpaintExtras(job.request) : {}).length,
     warnings: ignoredSettingWarnings(request, samplers),
     jobTimestamp: jobTimestamp(env.now ?? new Date()),
   };

@@ -50,6 +50,8 @@ export interface LoadModelOptions {
    * the residual stream otherwise; "residual-stream" always walks it (tests compare the two).
    */
   readonly clipSkipSource?: "auto" | "residual-stream";
+  /** A folder of textual-inversion embeddings (A1111 `--embeddings-dir`); none when absent. */
+  readonly embeddingsDir?: string | null;
 }
 
 /**
@@ -85,6 +87,8 @@ export type LatentEncoding =
 
 export interface DiffusionModel {
   readonly facts: ModelFacts;
+  /** The textual-inversion embeddings folder this model was loaded with, or null. */
+  readonly embeddingsDir: string | null;
   /**
    * Token ids [batch, L] (L = ids.length / batch, 77 per chunk) → last_hidden_state [batch, L, D], or with `spec`
    * the encoding clip skip, textual-inversion rows and LoRAs call for (from a derived text encoder, cached).
@@ -139,6 +143,7 @@ interface SharedModel {
 
 class OnnxDiffusionModel implements DiffusionModel {
   readonly facts: ModelFacts;
+  readonly embeddingsDir: string | null;
   readonly #shared: SharedModel;
   readonly #io: ComponentIos;
   readonly #unet: InferenceSession;
@@ -147,6 +152,7 @@ class OnnxDiffusionModel implements DiffusionModel {
 
   constructor(facts: ModelFacts, shared: SharedModel, unet: InferenceSession, owner: boolean) {
     this.facts = facts;
+    this.embeddingsDir = shared.options.embeddingsDir ?? null;
     this.#shared = shared;
     this.#io = shared.io;
     this.#unet = unet;

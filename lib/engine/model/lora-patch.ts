@@ -12,7 +12,9 @@
  * transpose of torch's [out, in]; the delta is added transposed. One weight is read, patched and written at a
  * time, so patching a UNet costs its largest tensor in memory, not the UNet.
  */
-import { a1111FusedAttentionFilter, loraDelta, type LoraModule, type LoraTarget } from "../networks/lora-format.ts";
+import { stat } from "node:fs/promises";
+import { a1111FusedAttentionFilter, loraDelta, readLoraFile, type LoraModule, type LoraTarget } from "../networks/lora-format.ts";
+import { NetworkFileError } from "../networks/network-file-error.ts";
 import type { ModelEditor } from "./graph/model-editor.ts";
 import { findModuleWeight, weightNodesByScope, type ModuleWeight } from "./graph/structure.ts";
 import { elementCount } from "./graph/tensor-data.ts";
@@ -101,4 +103,33 @@ export async function applyLoras(model: ModelEditor, target: LoraTarget, applied
     report.appliedModules += parts.length;
   }
   return report;
+}
+
+/** A LoRA file for one pass, as the plan names it (lib/engine/plan.ts `LoraSpec`). */
+export interface LoraFileSpec {
+  readonly path: string;
+  readonly te: number;
+  readonly unet: number;
+  readonly dynDim: number | null;
+}
+
+/**
+ * The text-encoder and UNet applications of `specs`. Each file is identified by path, size and modification time
+ * (stat now: a missing file is a NetworkFileError of kind "io"); its tensors are read once, and only if a derived
+ * model has to be written.
+ */
+export async function loraApplications(specs: readonly LoraFileSpec[]): Promise<{ te: AppliedLora[]; unet: AppliedLora[] }> {
+  const te: AppliedLora[] = [];
+  const unet: AppliedLora[] = [];
+  for (const spec of specs) {
+    const info = await stat(spec.path).catch((cause: NodeJS.ErrnoException) => {
+      throw new NetworkFileError(spec.path, "io", `cannot be read (${cause.code ?? cause})`, { cause });
+    });
+    const id = `${spec.path}:${info.size}:${info.mtimeMs}`;
+    let loaded: Promise<readonly LoraModule[]> | null = null;
+    const modules = () => (loaded ??= readLoraFile(spec.path).then((file) => file.modules));
+    te.push({ id, path: spec.path, multiplier: spec.te, dynDim: spec.dynDim, modules });
+    unet.push({ id, path: spec.path, multiplier: spec.unet, dynDim: spec.dynDim, modules });
+  }
+  return { te, unet };
 }

@@ -61,8 +61,9 @@ export async function buildConditioning(
   const parts = prompts.map((p) => splitComposablePrompt(p));
   const flatTexts = parts.flatMap((ps) => ps.map((p) => p.text));
   const schedules = (texts: readonly string[]) => getLearnedConditioningPromptSchedules(texts, steps, hiresSteps);
-  const condSchedules = await encodeSchedules(conditioner, schedules(flatTexts));
+  // A1111's `setup_conds` builds the uncond first, then the cond (the order its `TI hashes` entry lists them in).
   const uncondSchedules = await encodeSchedules(conditioner, schedules(negativePrompts));
+  const condSchedules = await encodeSchedules(conditioner, schedules(flatTexts));
   let next = 0;
   return parts.map((ps, i) => {
     const cond = ps.map(() => condSchedules[next++]!);

@@ -17,7 +17,7 @@ import { buildConditioning, type ImageConditioning } from "./conditioning.ts";
 import { upscaleForHires } from "./hires-upscale.ts";
 import { checkImg2Img, maskedEverywhereConditioning, overlayResult, prepareImg2Img, type Img2ImgSetup } from "./img2img-setup.ts";
 import { tensorToRgb } from "./pixels.ts";
-import { TextConditioner } from "./text-conditioner.ts";
+import { passModels, sameLoras } from "./text-conditioner.ts";
 
 export interface LoadedModel {
   readonly model: DiffusionModel;
@@ -80,6 +80,8 @@ function samplingPlan(spec: SamplingSpec, sampler: SamplerDefinition, sigmas: Mo
 }
 
 interface PassInput {
+  /** The UNet the pass runs (with the pass's LoRAs merged). */
+  readonly unet: DiffusionModel;
   readonly spec: SamplingSpec;
   readonly sp: SamplingPlan;
   readonly latentShape: Shape3;
@@ -131,11 +133,10 @@ export async function runGeneration(
   const sampler = samplerNamed(plan.sampling.sampler);
   const channels = model.facts.latentChannels;
   const latentShape: Shape3 = [channels, plan.height / 8, plan.width / 8];
-  const conditioner = new TextConditioner(model, tokenizer, {
-    emphasis: plan.text.emphasis,
-    commaPaddingBacktrack: plan.text.commaPaddingBacktrack,
-    clipSkip: plan.text.clipSkip,
-  });
+  const textOptions = { emphasis: plan.text.emphasis, commaPaddingBacktrack: plan.text.commaPaddingBacktrack, clipSkip: plan.text.clipSkip };
+  // The first pass's LoRAs merged into the text encoder and the UNet (A1111 activates the prompt's networks).
+  const firstPass = await passModels(model, tokenizer, textOptions, plan.loras);
+  const conditioner = firstPass.conditioner;
   const passes = plan.hires ? 2 : 1;
   const timings: GenerationTimings = { prepare: 0, sampling: 0, decoding: 0, encoding: 0 };
   const inpaintingUnet = model.facts.unetInChannels !== model.facts.latentChannels;
@@ -176,7 +177,7 @@ export async function runGeneration(
       },
     };
     const cfgDenoise = createCfgDenoiser({
-      model,
+      model: pass.unet,
       schedule: sp.schedule,
       latentShape: pass.latentShape,
       conditioning: pass.conditioning,
@@ -233,6 +234,7 @@ export async function runGeneration(
     lap("prepare");
     const first = await samplePass(
       {
+        unet: firstPass.unet,
         spec: plan.sampling,
         sp,
         latentShape,
@@ -258,8 +260,10 @@ export async function runGeneration(
       const upscaled = await upscaleForHires(model, latents, shape, hires);
       ({ latents, shape } = truncateLatents(upscaled.latents, upscaled.shape, hires.truncateX, hires.truncateY));
       const hiresShape: Shape3 = [shape[1], shape[2], shape[3]];
+      // A1111's hires pass activates the hires prompt's networks before building its conds (`sample_hr_pass`).
+      const hiresPass = sameLoras(plan.loras, hires.loras) ? firstPass : await passModels(model, tokenizer, textOptions, hires.loras);
       const hiresConditioning = await buildConditioning(
-        conditioner,
+        hiresPass.conditioner,
         hires.prompts.slice(from, to),
         hires.negativePrompts.slice(from, to),
         stepsForPrompts,
@@ -272,6 +276,7 @@ export async function runGeneration(
       lap("prepare");
       const second = await samplePass(
         {
+          unet: hiresPass.unet,
           spec: hires.sampling,
           sp: hiresSp,
           latentShape: hiresShape,
@@ -301,5 +306,6 @@ export async function runGeneration(
     }
     lap("decoding");
   }
-  return { images, model: loaded.identity, timings, events };
+  // The first batch's first-pass conditioning is the conditioner's first two calls (negatives, then prompts).
+  return { images, model: loaded.identity, timings, events, textualInversions: conditioner.embeddingCalls.slice(0, 2) };
 }

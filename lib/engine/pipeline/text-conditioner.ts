@@ -2,8 +2,19 @@
  * Prompt text → text-encoder embeddings the way A1111 builds them (modules/sd_hijack_clip.py, sd_emphasis.py):
  * texts encoded together are chunked to 77 tokens, padded to the same chunk count with empty chunks, encoded one
  * chunk index at a time across the batch, weighted per token, and concatenated along the token axis.
+ *
+ * Textual-inversion embeddings found in the prompts (lib/engine/networks/embedding-library.ts) take their token
+ * positions in the chunks; the text encoder used for the batch has their vectors as extra rows of its token table
+ * (a derived model, cached per set of embeddings), and those positions get the rows' ids. A1111 puts the vectors in
+ * place of the token embeddings at those positions (sd_hijack.py `EmbeddingsWithFixes`): the same values, before the
+ * position embeddings are added.
  */
-import type { DiffusionModel } from "../model/index.ts";
+import { EXTRA_TOKEN_ID_BASE, type AppliedLora, type DiffusionModel, type TokenRows } from "../model/index.ts";
+import { loraApplications } from "../model/lora-patch.ts";
+import { PlanError } from "../errors.ts";
+import type { LoraSpec } from "../plan.ts";
+import { EmbeddingLibrary, type LibraryEmbedding } from "../networks/embedding-library.ts";
+import { NetworkFileError } from "../networks/network-file-error.ts";
 import { CHUNK_TOKENS, emptyChunk, tokenizePrompt, type EmphasisMode, type PromptChunk } from "../prompts/chunks.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 
@@ -24,6 +35,14 @@ export interface ConditionerOptions {
    * encoder unchanged: its export already stops at the penultimate layer), and so does Serena there.
    */
   readonly clipSkip?: number;
+  /** LoRAs merged into the text encoder, at their text-encoder multipliers. */
+  readonly loras?: readonly AppliedLora[];
+}
+
+/** An embedding a text-encoder call used: its name and file hash (for A1111's `TI hashes`). */
+export interface UsedEmbedding {
+  readonly name: string;
+  readonly hash: string;
 }
 
 function mean(values: Float32Array): number {
@@ -52,31 +71,93 @@ export function applyEmphasis(z: Float32Array, weights: Float32Array, hidden: nu
   for (let i = 0; i < z.length; i++) z[i]! *= scale;
 }
 
+/** One embedding library per loaded model and folder: the folder is read once and reloaded when it changes. */
+const libraries = new WeakMap<DiffusionModel, EmbeddingLibrary>();
+
+/** The textual-inversion library of `model` (its `embeddingsDir`), created on first use. */
+export function embeddingLibraryFor(model: DiffusionModel, tokenizer: ClipTokenizer): EmbeddingLibrary {
+  let library = libraries.get(model);
+  if (library === undefined) {
+    library = new EmbeddingLibrary(model.embeddingsDir, model.facts.textHiddenSize, tokenizer);
+    libraries.set(model, library);
+  }
+  return library;
+}
+
+/** The token rows for `used` (sorted by name, so a set of embeddings always gives the same rows and key). */
+function tokenRows(used: readonly LibraryEmbedding[], hidden: number): { rows: TokenRows; start: Map<string, number> } {
+  const sorted = [...used].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const count = sorted.reduce((n, e) => n + e.vectorCount, 0);
+  const rows = new Float32Array(count * hidden);
+  const start = new Map<string, number>();
+  let at = 0;
+  for (const embedding of sorted) {
+    if (embedding.vectors.length !== embedding.vectorCount * hidden) {
+      throw new PlanError("text.embeddings", `embedding ${embedding.name} has vectors of width ${embedding.shape}; the text encoder's is ${hidden}`);
+    }
+    rows.set(embedding.vectors, at * hidden);
+    start.set(embedding.name, at);
+    at += embedding.vectorCount;
+  }
+  const key = sorted.map((e) => `${e.name}:${e.hash}`).join("\n");
+  return { rows: { key, rows, count }, start };
+}
+
 export class TextConditioner {
   readonly #model: DiffusionModel;
   readonly #tokenizer: ClipTokenizer;
   readonly #options: ConditionerOptions;
+  readonly #library: EmbeddingLibrary;
+  #refreshed: Promise<unknown> | null = null;
+  /** The embeddings each encode call used, in call order. */
+  readonly #calls: UsedEmbedding[][] = [];
 
   constructor(model: DiffusionModel, tokenizer: ClipTokenizer, options: ConditionerOptions) {
     this.#model = model;
     this.#tokenizer = tokenizer;
     this.#options = options;
+    this.#library = embeddingLibraryFor(model, tokenizer);
   }
 
   get #clipSkip(): number {
     return this.#model.facts.family === "sd1" ? (this.#options.clipSkip ?? 1) : 1;
   }
 
-  /** Encodes texts as one batch, as A1111's `get_learned_conditioning` does; every result has the same length. */
-  async encode(texts: readonly string[]): Promise<TextEmbedding[]> {
-    const hidden = this.#model.facts.textHiddenSize;
-    const tokenized = texts.map((t) =>
-      tokenizePrompt(t, this.#tokenizer, {
+  /** The embeddings each text-encoder call used so far, in call order (A1111 writes `TI hashes` from them). */
+  get embeddingCalls(): readonly (readonly UsedEmbedding[])[] {
+    return this.#calls;
+  }
+
+  #tokenize(text: string) {
+    try {
+      return tokenizePrompt(text, this.#tokenizer, {
         emphasis: this.#options.emphasis,
         commaPaddingBacktrack: this.#options.commaPaddingBacktrack,
-      }),
-    );
+        embeddings: this.#library.matcher,
+      });
+    } catch (error) {
+      if (error instanceof NetworkFileError) throw new PlanError("text.embeddings", error.message, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Encodes texts as one batch, as A1111's `get_learned_conditioning` does; every result has the same length. */
+  async encode(texts: readonly string[]): Promise<TextEmbedding[]> {
+    // A1111 reloads the embeddings folder when it changed, once per generation (processing.py `process_images_inner`).
+    this.#refreshed ??= this.#library.refresh();
+    await this.#refreshed;
+    const hidden = this.#model.facts.textHiddenSize;
+    const tokenized = texts.map((t) => this.#tokenize(t));
     const chunkCount = Math.max(1, ...tokenized.map((t) => t.chunks.length));
+    // A1111 `forward`: embeddings in the order met, chunk by chunk across the batch.
+    const used = new Map<string, LibraryEmbedding>();
+    for (let c = 0; c < chunkCount; c++) {
+      for (const t of tokenized) for (const fix of t.chunks[c]?.fixes ?? []) used.set(fix.embedding.name, fix.embedding as LibraryEmbedding);
+    }
+    this.#calls.push([...used.values()].map((e) => ({ name: e.name, hash: e.hash })));
+    const table = used.size > 0 ? tokenRows([...used.values()], hidden) : null;
+    const spec = { clipSkip: this.#clipSkip, tokenRows: table?.rows ?? null, loras: this.#options.loras ?? [] };
+
     const empty = emptyChunk(this.#tokenizer);
     const perChunk: Float32Array[] = [];
     for (let c = 0; c < chunkCount; c++) {
@@ -86,8 +167,12 @@ export class TextConditioner {
       chunks.forEach((chunk, i) => {
         ids.set(chunk.ids, i * CHUNK_TOKENS);
         weights.set(chunk.weights, i * CHUNK_TOKENS);
+        for (const { position, embedding } of chunk.fixes) {
+          const start = table!.start.get(embedding.name)!;
+          for (let k = 0; k < embedding.vectorCount; k++) ids[i * CHUNK_TOKENS + position + k] = EXTRA_TOKEN_ID_BASE + start + k;
+        }
       });
-      const z = await this.#model.encodeText(ids, texts.length, { clipSkip: this.#clipSkip });
+      const z = await this.#model.encodeText(ids, texts.length, spec);
       applyEmphasis(z, weights, hidden, this.#options.emphasis);
       perChunk.push(z);
     }
@@ -98,5 +183,33 @@ export class TextConditioner {
       perChunk.forEach((z, c) => context.set(z.subarray(i * rowSize, (i + 1) * rowSize), c * rowSize));
       return { context, tokens };
     });
+  }
+}
+
+/** What one sampling pass runs with: its text conditioner and its UNet, with the pass's LoRAs merged into both. */
+export interface PassModels {
+  readonly conditioner: TextConditioner;
+  readonly unet: DiffusionModel;
+}
+
+/** Whether two passes name the same LoRAs at the same multipliers (then they share their models). */
+export function sameLoras(a: readonly LoraSpec[] = [], b: readonly LoraSpec[] = []): boolean {
+  const key = (specs: readonly LoraSpec[]) => JSON.stringify(specs.map((s) => [s.path, s.te, s.unet, s.dynDim]));
+  return key(a) === key(b);
+}
+
+/**
+ * The conditioner and UNet for a pass with `loras` (A1111 networks.py `load_networks`: the text encoder at each
+ * LoRA's te multiplier, the UNet at its unet multiplier). Derived models are cached (load-model.ts), so a pass with
+ * the LoRAs of an earlier one costs nothing; a LoRA file that cannot be read is a PlanError for "networks".
+ */
+export async function passModels(model: DiffusionModel, tokenizer: ClipTokenizer, options: ConditionerOptions, loras: readonly LoraSpec[] = []): Promise<PassModels> {
+  try {
+    const applied = await loraApplications(loras);
+    const unet = await model.withUnetLoras(applied.unet);
+    return { conditioner: new TextConditioner(model, tokenizer, { ...options, loras: applied.te }), unet };
+  } catch (error) {
+    if (error instanceof NetworkFileError) throw new PlanError("networks", error.message, { cause: error });
+    throw error;
   }
 }

@@ -78,7 +78,7 @@ describe("the access log of a refused request", () => {
   it("a 422 whose message quotes the prompt (an extra-network tag) keeps the field and drops the quote", async () => {
     const line = await refusedLine(() => client.post("/sdapi/v1/txt2img", { prompt: `a <lora:${SECRET}:1> cat`, steps: 4 }), 422);
     expect(line).toMatchObject({ field: "body.prompt" });
-    expect(String(line.reason)).toContain("extra networks (lora) are not available");
+    expect(String(line.reason)).toContain("LoRA not found");
   });
 
   it("a body that is not JSON is logged as 'Invalid JSON' at its position", async () => {
