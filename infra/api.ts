@@ -15,6 +15,14 @@ export const NODE_RUNTIME = "nodejs24.x";
  */
 export const API_NODE_INSTALL = ["sharp"];
 
+/**
+ * The zip functions' esbuild settings. With `splitting`, modules reached only through `import()` (the AWS SDK, sharp's
+ * users, the CI fake, the tiny-model generator) go to their own chunks and load on first use; without it esbuild puts
+ * them in the one file and hoists their external imports (sharp) to its top, so every route would load them at start.
+ * `npm run bench:bundles` measures both (docs/engine.md "Benchmark").
+ */
+export const API_NODEJS = { install: API_NODE_INSTALL, splitting: true, minify: true } as const;
+
 export interface ApiArgs {
   /** SERENA_* variables of one route's function. */
   environment: (route: RouteDefinition) => Record<string, $util.Input<string>>;
@@ -45,7 +53,7 @@ export function createApi(args: ApiArgs) {
       permissions: args.permissions,
       environment: args.environment(route),
       // A route may also read files of an npm package at run time (the /docs assets): installed beside its bundle.
-      nodejs: { install: [...API_NODE_INSTALL, ...(route.install ?? [])] },
+      nodejs: { ...API_NODEJS, install: [...API_NODE_INSTALL, ...(route.install ?? [])] },
       logging: { retention: args.logRetention },
     });
   }

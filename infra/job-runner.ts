@@ -3,7 +3,7 @@
  * and invokes this function with `{ jobId }` (InvocationType Event); it runs the job on the inference tier for up
  * to Lambda's 15 minutes and writes progress and results back to the bucket.
  */
-import { API_NODE_INSTALL, NODE_RUNTIME } from "./api.ts";
+import { API_NODE_INSTALL, API_NODEJS, NODE_RUNTIME } from "./api.ts";
 
 export const JOB_RUNNER_TIMEOUT_SECONDS = 900;
 
@@ -23,7 +23,7 @@ export function createJobRunner(args: JobRunnerArgs) {
     link: args.link,
     permissions: args.permissions,
     environment: args.environment,
-    nodejs: { install: API_NODE_INSTALL },
+    nodejs: { ...API_NODEJS, install: [...API_NODE_INSTALL] },
     logging: { retention: args.logRetention },
     // A failed job is recorded as failed in its state; Lambda's default two retries of an async event would
     // silently run a generation of up to 15 minutes twice more.

@@ -10,7 +10,7 @@
  * - A local endpoint (SERENA_LAMBDA_ENDPOINT, tests and development) is called like AWS, signed with whatever
  *   credentials are given; emulators do not check them.
  */
-import { InvokeCommand, LambdaClient, type LambdaClientConfig } from "@aws-sdk/client-lambda";
+import type { LambdaClient, LambdaClientConfig } from "@aws-sdk/client-lambda";
 import type { Config } from "../config.ts";
 import { ApiError, backendUnavailable, gatewayTimeout } from "../../a1111/errors.ts";
 import type { InferenceBackend } from "../../a1111/backend.ts";
@@ -43,24 +43,28 @@ function invokeFailure(error: unknown, functionName: string): Error {
 export function createLambdaBackend(worker: Config["worker"], options: LambdaBackendOptions): InferenceBackend {
   const functionName = worker.functionName;
   if (!functionName) throw new Error("SERENA_BACKEND=lambda needs SERENA_WORKER_FUNCTION, the inference function's name or ARN");
-  const client = new LambdaClient({
-    region: options.region,
-    maxAttempts: worker.retries + 1,
-    ...(worker.lambdaEndpoint ? { endpoint: worker.lambdaEndpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
+  // The AWS SDK is imported on the first job, not when the function starts: light routes never use it.
+  let client: LambdaClient | null = null;
+  const lambdaClient = async () =>
+    (client ??= new (await import("@aws-sdk/client-lambda")).LambdaClient({
+      region: options.region,
+      maxAttempts: worker.retries + 1,
+      ...(worker.lambdaEndpoint ? { endpoint: worker.lambdaEndpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    }));
   const where = `The inference function ${functionName}`;
 
   const invoke = async (request: WorkerRequest): Promise<unknown> => {
     const signal = AbortSignal.timeout(worker.timeoutMs);
     let result;
     try {
+      const { InvokeCommand } = await import("@aws-sdk/client-lambda");
       const command = new InvokeCommand({
         FunctionName: functionName,
         InvocationType: "RequestResponse",
         Payload: Buffer.from(JSON.stringify(request)),
       });
-      result = await client.send(command, { abortSignal: signal });
+      result = await (await lambdaClient()).send(command, { abortSignal: signal });
     } catch (error) {
       if (signal.aborted) throw gatewayTimeout(`${where} did not answer within ${worker.timeoutMs} ms`);
       throw invokeFailure(error, functionName);
@@ -83,7 +87,7 @@ export function createLambdaBackend(worker: Config["worker"], options: LambdaBac
   return {
     ...remoteBackend("lambda", where, options.inlineLimitBytes, invoke),
     async close() {
-      client.destroy();
+      client?.destroy();
     },
   };
 }

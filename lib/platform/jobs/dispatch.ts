@@ -5,7 +5,7 @@
  * it, the runner function is invoked asynchronously (InvocationType "Event") with `{"jobId": "<id>"}`; the payload
  * stays tiny because the request waits in the store (Lambda caps asynchronous payloads at 256 KB).
  */
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Config } from "../config.ts";
 import { backendUnavailable } from "../../a1111/errors.ts";
 import type { Services } from "../runtime/services.ts";
@@ -18,11 +18,18 @@ export interface JobRunnerEvent {
 
 const clients = new Map<string, LambdaClient>();
 
-function lambdaClient(config: Config): LambdaClient {
+/** The AWS SDK is imported on first use: functions that never dispatch a job (most routes) start without it. */
+const lambdaSdk = () => import("@aws-sdk/client-lambda");
+
+async function lambdaClient(config: Config): Promise<LambdaClient> {
   const endpoint = config.worker.lambdaEndpoint;
   const id = `${config.storage.region} ${endpoint ?? ""}`;
   let client = clients.get(id);
-  if (!client) clients.set(id, (client = new LambdaClient({ region: config.storage.region, ...(endpoint ? { endpoint } : {}) })));
+  if (!client) {
+    const { LambdaClient } = await lambdaSdk();
+    client = clients.get(id) ?? new LambdaClient({ region: config.storage.region, ...(endpoint ? { endpoint } : {}) });
+    clients.set(id, client);
+  }
   return client;
 }
 
@@ -43,7 +50,8 @@ export async function dispatchJob(id: string, services: Services): Promise<void>
   try {
     // The runner function can only find the job in a shared bucket; in-memory jobs stay in this process.
     if (!services.storage) throw new Error("SERENA_JOB_RUNNER_FUNCTION needs a bucket (SERENA_BUCKET) to hand jobs over");
-    await lambdaClient(services.config).send(
+    const { InvokeCommand } = await lambdaSdk();
+    await (await lambdaClient(services.config)).send(
       new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(event)) }),
     );
   } catch (error) {

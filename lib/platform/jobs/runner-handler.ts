@@ -6,7 +6,6 @@
  */
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { createFakeBackend } from "../inference/fake-backend.ts";
 import type { Services } from "../runtime/services.ts";
 import { runJob } from "./runner.ts";
 
@@ -17,7 +16,8 @@ export function createJobRunnerHandler(services: () => Services) {
   return async (event: unknown, context: Pick<Context, "getRemainingTimeInMillis">) => {
     const { jobId } = RunnerEvent.parse(event);
     const s = services();
-    const backend = s.config.ciFake ? createFakeBackend() : s.backend;
+    // The fake engine (sharp, the A1111 edge) is imported only under CI=true.
+    const backend = s.config.ciFake ? (await import("../inference/fake-backend.ts")).createFakeBackend() : s.backend;
     const deadline = Date.now() + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
     const job = await runJob(jobId, { ...s, backend }, { deadline });
     return { jobId, status: job?.status ?? "unknown" };

@@ -14,7 +14,7 @@ import { createMemoryJobStore, type JobStore } from "../jobs/job-store.ts";
 import { createS3JobStore } from "../jobs/s3-job-store.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";
 import { createS3OptionsStore } from "../storage/s3-options-store.ts";
-import { createStorage } from "../storage/s3-storage.ts";
+import { createLazyStorage } from "../storage/lazy-storage.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMemoryOptionsStore } from "./options-store.ts";
 import { createProgressTracker, type ProgressTracker } from "./progress.ts";
@@ -49,7 +49,7 @@ export function createBackend(config: Config): InferenceBackend {
 }
 
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
-  const storage = overrides.storage !== undefined ? overrides.storage : createStorage(config.storage);
+  const storage = overrides.storage !== undefined ? overrides.storage : createLazyStorage(config.storage);
   const jobStore = overrides.jobStore ?? (storage ? createS3JobStore(storage) : createMemoryJobStore(config.memoryJobs));
   const backend = overrides.backend ?? createBackend(config);
   const services: Services = {

@@ -4,24 +4,26 @@
  * early, so every other middleware (auth, errors, headers, logging) runs exactly as in production; the response says
  * it is fake.
  */
+import type { InferenceBackend } from "../../../a1111/backend.ts";
 import { createJobsService } from "../../jobs/service.ts";
-import { createFakeBackend } from "../../inference/fake-backend.ts";
 import type { RouteMiddleware } from "../context.ts";
 
 export const FAKE_HEADER = "x-serena-fake-inference";
-const fake = createFakeBackend();
+/** Imported when CI=true first asks for it: the fake engine brings sharp and the A1111 edge, which deployed functions do not load. */
+let fake: InferenceBackend | null = null;
 
 export function ciFake(): RouteMiddleware {
   return {
-    before(request) {
+    async before(request) {
       const ctx = request.context;
       if (!ctx.platform.config.ciFake) return;
+      fake ??= (await import("../../inference/fake-backend.ts")).createFakeBackend();
       ctx.backend = fake;
       const platform = ctx.platform;
-      ctx.services = { ...platform, jobs: createJobsService(() => platform, fake) };
+      ctx.services = { ...platform, jobs: createJobsService(() => platform, fake!) };
     },
     after(request) {
-      if (request.context.backend === fake && request.response) {
+      if (fake !== null && request.context.backend === fake && request.response) {
         request.response.headers[FAKE_HEADER] = "true; deterministic placeholder images, no model ran";
       }
     },

@@ -11,10 +11,8 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../config.ts";
 import { fileSha256, shortHash } from "../../../engine/model/file-hash.ts";
-import { ensureTinyModel } from "../../../engine/tiny-model/index.ts";
 import type { SDModelItem } from "../../../a1111/schemas/catalog-items.ts";
 import type { Logger } from "../../runtime/logger.ts";
-import { ensureModelFromS3, s3ModelSource } from "../../storage/model-download.ts";
 
 export const DEFAULT_TINY_VARIANT = "sd1-diffusers";
 
@@ -30,6 +28,9 @@ export async function modelDirs(config: CatalogConfig, logger?: Pick<Logger, "in
   if (config.modelDir) dirs.push(path.resolve(config.modelDir));
   const modelUri = config.storage?.modelUri;
   if (modelUri) {
+    // Imported here, like the tiny model's generator below: the catalog's other callers never need the AWS SDK or
+    // onnx-proto (`npm run bench:bundles`).
+    const { ensureModelFromS3, s3ModelSource } = await import("../../storage/model-download.ts");
     const dir = await ensureModelFromS3(s3ModelSource(modelUri, config.storage!), config.cacheDir, logger ? { logger } : {});
     if (!dirs.includes(dir)) dirs.push(dir);
   }
@@ -42,7 +43,10 @@ export async function modelDirs(config: CatalogConfig, logger?: Pick<Logger, "in
       if (folder && existsSync(path.join(dir, "model_index.json")) && !dirs.includes(dir)) dirs.push(dir);
     }
   }
-  if (dirs.length === 0 && !config.modelDir && !config.modelsRoot && !modelUri) dirs.push(await ensureTinyModel(config.cacheDir, DEFAULT_TINY_VARIANT));
+  if (dirs.length === 0 && !config.modelDir && !config.modelsRoot && !modelUri) {
+    const { ensureTinyModel } = await import("../../../engine/tiny-model/index.ts");
+    dirs.push(await ensureTinyModel(config.cacheDir, DEFAULT_TINY_VARIANT));
+  }
   return dirs;
 }
 
