@@ -3,7 +3,7 @@
  * configuration: in-process (the engine in a worker thread), an inference Lambda, a GPU endpoint, or the CI fake.
  */
 import type { GenerationHooks, GenerationJob, GenerationOutput } from "./generation/job.ts";
-import type { SDModelItem } from "./schemas/catalog-items.ts";
+import type { EmbeddingsResponse, LoraItem, SDModelItem } from "./schemas/catalog-items.ts";
 
 export type { GenerationHooks, GenerationJob, GenerationOutput };
 export type { GenerationTimings, ProgressUpdate } from "./generation/job.ts";
@@ -21,6 +21,20 @@ export interface InferenceBackend {
   unloadModel?(): Promise<void>;
   /** `/sdapi/v1/reload-checkpoint`: loads the checkpoint `name` names (as `sd_model_checkpoint` does) now. */
   reloadModel?(name: string): Promise<void>;
+  /**
+   * `/sdapi/v1/loras`: the LoRA folder's files (SERENA_LORA_DIR). Absent where the backend has no LoRA folder here;
+   * the route then lists none.
+   */
+  listLoras?(): Promise<LoraItem[]>;
+  /** `/sdapi/v1/refresh-loras`: rescans the LoRA folder. */
+  refreshLoras?(): Promise<void>;
+  /**
+   * `/sdapi/v1/embeddings`: the embeddings folder (SERENA_EMBEDDINGS_DIR) as the loaded model sees it, or as the
+   * checkpoint `checkpoint` names (the `sd_model_checkpoint` setting) sees it when none is loaded yet.
+   */
+  listEmbeddings?(checkpoint: string): Promise<EmbeddingsResponse>;
+  /** `/sdapi/v1/refresh-embeddings`: reloads the embeddings folder. */
+  refreshEmbeddings?(checkpoint: string): Promise<void>;
   /** Frees workers and connections (tests, shutdown). */
   close?(): Promise<void>;
 }

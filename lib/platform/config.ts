@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   SERENA_BACKEND: z.enum(["local", "lambda", "http", "none"]).default("local"),
   SERENA_MODEL_DIR: z.string().optional(),
   SERENA_MODELS_ROOT: z.string().optional(),
+  SERENA_LORA_DIR: z.string().optional(),
+  SERENA_EMBEDDINGS_DIR: z.string().optional(),
   SERENA_CACHE_DIR: z.string().default(path.join(os.tmpdir(), "serena-cache")),
   SERENA_ORT_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   SERENA_ORT_EXECUTION_PROVIDERS: z
@@ -85,6 +87,20 @@ export const LAMBDA_RESPONSE_BYTES = 5_500_000;
 /** "No limit" as a number that JSON and the worker protocol's integer fields carry. */
 export const NO_RESPONSE_LIMIT = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The LoRA and textual-inversion folders (A1111's `--lora-dir`, default models/Lora, and `--embeddings-dir`, default
+ * embeddings/): set, or by default `Lora` and `embeddings` inside SERENA_MODELS_ROOT (the model catalog lists only
+ * folders with a model_index.json, so they are never taken for models), else beside SERENA_MODEL_DIR; none when
+ * neither is set. A folder that does not exist lists nothing.
+ */
+function networkFolders(e: z.output<typeof EnvSchema>): { loraDir: string | null; embeddingsDir: string | null } {
+  const root = e.SERENA_MODELS_ROOT ?? (e.SERENA_MODEL_DIR ? path.dirname(path.resolve(e.SERENA_MODEL_DIR)) : null);
+  return {
+    loraDir: e.SERENA_LORA_DIR ?? (root === null ? null : path.join(root, "Lora")),
+    embeddingsDir: e.SERENA_EMBEDDINGS_DIR ?? (root === null ? null : path.join(root, "embeddings")),
+  };
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv) {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -104,6 +120,7 @@ export function parseConfig(env: NodeJS.ProcessEnv) {
     backend: e.SERENA_BACKEND,
     modelDir: e.SERENA_MODEL_DIR ?? null,
     modelsRoot: e.SERENA_MODELS_ROOT ?? null,
+    networks: networkFolders(e),
     cacheDir: e.SERENA_CACHE_DIR,
     ortThreads: e.SERENA_ORT_THREADS,
     /** onnxruntime execution providers in order of preference, e.g. ["cuda", "cpu"] on a GPU host. */

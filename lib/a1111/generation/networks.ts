@@ -20,6 +20,7 @@
  * `activate` writes it; the hires pass's networks replace the first pass's when they have any.
  */
 import { basename } from "node:path";
+import type { EmbeddingFolder, LibraryEmbedding } from "../../engine/networks/embedding-library.ts";
 import type { LoraCatalog, LoraOnDisk } from "../../engine/networks/lora-catalog.ts";
 import { formatLoraHashes, formatTiHashes, networkShortHash } from "../../engine/networks/hashes.ts";
 import { NetworkFileError } from "../../engine/networks/network-file-error.ts";
@@ -29,6 +30,7 @@ import { parseExtraNetworks, type ExtraNetworkTag } from "../../engine/prompts/e
 import { pythonDecimalFloat, pythonStrip } from "../../engine/prompts/python-text.ts";
 import { invalidField } from "../errors.ts";
 import type { PyValue } from "../infotext/python-format.ts";
+import type { EmbeddingsResponse } from "../schemas/catalog-items.ts";
 import type { Img2ImgRequest, Txt2ImgRequest } from "../schemas/generation.ts";
 import type { RequestPlan } from "./plan.ts";
 
@@ -196,4 +198,21 @@ export function withNetworkExtras(plan: RequestPlan, entries: Record<string, PyV
   const existing = Object.entries(plan.extra).filter(([key]) => !added.some(([k]) => k === key));
   const at = Math.min(plan.networkExtrasAt, existing.length);
   return { ...plan, extra: Object.fromEntries([...existing.slice(0, at), ...added, ...existing.slice(at)]) };
+}
+
+/**
+ * An embeddings folder in `/sdapi/v1/embeddings` shape (A1111 api.py `get_embeddings`, `convert_embedding`): loaded
+ * embeddings in the database's order (sorted by lower-cased name), skipped ones in load order. Pickles Serena refuses
+ * are in neither: they cannot be used.
+ */
+export function embeddingsListing(folder: EmbeddingFolder): EmbeddingsResponse {
+  const item = (e: LibraryEmbedding) => ({
+    step: e.step,
+    sd_checkpoint: e.sd_checkpoint,
+    sd_checkpoint_name: e.sd_checkpoint_name,
+    shape: e.shape,
+    vectors: e.vectorCount,
+  });
+  const listing = (map: ReadonlyMap<string, LibraryEmbedding>) => Object.fromEntries([...map].map(([name, e]) => [name, item(e)]));
+  return { loaded: listing(folder.loaded), skipped: listing(folder.skipped) };
 }

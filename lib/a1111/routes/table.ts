@@ -195,11 +195,18 @@ export const ROUTE = {
   embeddings: route("embeddings", {
     method: "GET",
     path: "/sdapi/v1/embeddings",
-    summary: "Textual inversion embeddings (none)",
+    summary: "Textual inversion embeddings (SERENA_EMBEDDINGS_DIR)",
     response: EmbeddingsResponse,
   }),
+  "refresh-embeddings": route("refresh-embeddings", {
+    method: "POST",
+    path: "/sdapi/v1/refresh-embeddings",
+    summary: "Reload the embeddings folder",
+    response: NullBody,
+  }),
   scripts: route("scripts", { method: "GET", path: "/sdapi/v1/scripts", summary: "Scripts (none)", response: ScriptsList }),
-  loras: route("loras", { method: "GET", path: "/sdapi/v1/loras", summary: "LoRA networks (none)", response: LoraList }),
+  loras: route("loras", { method: "GET", path: "/sdapi/v1/loras", summary: "LoRA networks (SERENA_LORA_DIR)", response: LoraList }),
+  "refresh-loras": route("refresh-loras", { method: "POST", path: "/sdapi/v1/refresh-loras", summary: "Rescan the LoRA folder", response: NullBody }),
   memory: route("memory", { method: "GET", path: "/sdapi/v1/memory", summary: "Memory use", response: MemoryResponse }),
   hypernetworks: route("hypernetworks", {
     method: "GET",

@@ -37,8 +37,21 @@ export const SDVaeItem = z.object({ model_name: z.string(), filename: z.string()
 export const PromptStyleItem = z
   .object({ name: z.string(), prompt: z.string().nullable(), negative_prompt: z.string().nullable() })
   .meta({ id: "PromptStyleItem" });
+/** One embedding as A1111's `get_embeddings` shows it (modules/api/models.py `EmbeddingItem`). */
+export const EmbeddingItem = z
+  .object({
+    step: z.number().int().nullable().describe("The training step the embedding was saved at, when it says."),
+    sd_checkpoint: z.string().nullable().describe("Hash of the checkpoint it was trained on, when it says."),
+    sd_checkpoint_name: z.string().nullable().describe("Name of the checkpoint it was trained on, when it says."),
+    shape: z.number().int().describe("The vector width (768 for SD 1.x, 1024 for SD 2.x)."),
+    vectors: z.number().int().describe("How many token positions it takes."),
+  })
+  .meta({ id: "EmbeddingItem" });
 export const EmbeddingsResponse = z
-  .object({ loaded: z.record(z.string(), z.unknown()), skipped: z.record(z.string(), z.unknown()) })
+  .object({
+    loaded: z.record(z.string(), EmbeddingItem).describe("Embeddings the loaded model can use, by name."),
+    skipped: z.record(z.string(), EmbeddingItem).describe("Embeddings of another width than the loaded model's text encoder."),
+  })
   .meta({ id: "EmbeddingsResponse" });
 export const ScriptsList = z
   .object({ txt2img: z.array(z.string()), img2img: z.array(z.string()) })
@@ -56,3 +69,5 @@ export const SDVaeList = z.array(SDVaeItem);
 export const PromptStyleList = z.array(PromptStyleItem);
 export const LoraList = z.array(LoraItem);
 export type SDModelItem = z.output<typeof SDModelItem>;
+export type LoraItem = z.output<typeof LoraItem>;
+export type EmbeddingsResponse = z.output<typeof EmbeddingsResponse>;

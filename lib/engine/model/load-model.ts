@@ -1,5 +1,5 @@
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
 import { PlanError } from "../errors.ts";
 import {
@@ -12,7 +12,7 @@ import {
 } from "./component-io.ts";
 import { checkExternalData } from "./external-data.ts";
 import { addClipSkipOutputs, appendTokenRows, clipSkipOutput, GraphStructureError } from "./graph/text-encoder-edits.ts";
-import { applyLoras, loraKey, type AppliedLora } from "./lora-patch.ts";
+import { applyLoras, loraKey, unappliedLoraFiles, type AppliedLora, type LoraPatchReport } from "./lora-patch.ts";
 import { fileSha256, shortHash } from "./file-hash.ts";
 import { modelFacts } from "./model-facts.ts";
 import type { ComponentIos, ModelFacts } from "./model-facts.ts";
@@ -130,6 +130,20 @@ interface TextVariantInfo {
   /** The largest clip skip the variant serves (1 without clip skip outputs). */
   readonly maxClipSkip: number;
   readonly layers: number | null;
+  /** What merging the LoRAs found, when there were any. */
+  readonly loras?: LoraPatchReport | null;
+}
+
+/** A PlanError for "networks" when a LoRA file has modules for `component` and none fits it (lora-patch.ts). */
+function checkLorasApplied(report: LoraPatchReport | null | undefined, component: string, model: string): void {
+  if (!report) return;
+  const files = unappliedLoraFiles(report);
+  if (files.length === 0) return;
+  const names = files.map((file) => basename(file)).join(", ");
+  throw new PlanError(
+    "networks",
+    `LoRA ${names}: none of its ${component} modules fits a layer of ${model}'s ${component} (a LoRA for another model family?)`,
+  );
 }
 
 /** What every view of one loaded model shares: the base sessions, IO, and the derived sessions. */
@@ -171,6 +185,7 @@ class OnnxDiffusionModel implements DiffusionModel {
       return floatValues(result[io.output]);
     }
     const variant = await this.#textVariant(clipSkip > 1, rows, loras);
+    checkLorasApplied(variant.info.loras, "text encoder", this.facts.name);
     if (clipSkip > variant.info.maxClipSkip) {
       throw new PlanError(
         "text.clipSkip",
@@ -196,10 +211,10 @@ class OnnxDiffusionModel implements DiffusionModel {
       .get(
         transform,
         async (model): Promise<TextVariantInfo> => {
-          if (loras.length > 0) await applyLoras(model, "text_encoder", loras, { fusedAttention: fused });
+          const report = loras.length > 0 ? await applyLoras(model, "text_encoder", loras, { fusedAttention: fused }) : null;
           const vocabSize = rows === null ? null : await appendTokenRows(model, "input_ids", rows.rows, rows.count);
           const skip = clipSkip ? addClipSkipOutputs(model, { outputName: output, useHiddenStateOutputs: source === "auto" }) : null;
-          return { vocabSize, maxClipSkip: skip?.maxClipSkip ?? 1, layers: skip?.layers ?? null };
+          return { vocabSize, maxClipSkip: skip?.maxClipSkip ?? 1, layers: skip?.layers ?? null, loras: report };
         },
         { removeOnEvict: loras.length > 0 },
       )
@@ -218,6 +233,7 @@ class OnnxDiffusionModel implements DiffusionModel {
     const variant = await this.#shared.unetVariants.get(transform, (model) => applyLoras(model, "unet", active, { fusedAttention: false }), {
       removeOnEvict: true,
     });
+    checkLorasApplied(variant.info as LoraPatchReport, "UNet", this.facts.name);
     return new OnnxDiffusionModel(this.facts, this.#shared, variant.session, false);
   }
 
@@ -300,7 +316,8 @@ async function releaseAll(sessions: readonly (InferenceSession | null)[]): Promi
   await Promise.all(sessions.map((session) => session?.release()));
 }
 
-function sessionOptions(options: LoadModelOptions): InferenceSession.SessionOptions {
+/** The options every session of a model is created with (exported for the benchmark's bare-onnxruntime floor). */
+export function sessionOptions(options: LoadModelOptions): InferenceSession.SessionOptions {
   return {
     executionProviders: options.executionProviders ?? ["cpu"],
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),

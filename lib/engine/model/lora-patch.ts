@@ -43,6 +43,19 @@ export interface LoraPatchReport {
   readonly mismatched: string[];
   /** Modules left out by A1111's fused-attention rule (SD 2.x text encoders). */
   readonly dropped: string[];
+  /** Per LoRA file (by path): its modules for this component that were applied, and those that fit no layer. */
+  readonly files: Record<string, { applied: number; unapplied: number }>;
+}
+
+/**
+ * The LoRA files none of whose modules for this component fit a layer of it (a LoRA for another model family, such as
+ * an SDXL LoRA on SD 1.5). A1111 logs such a file at debug level and carries on; Serena refuses it, since the image
+ * would silently be the one without the LoRA.
+ */
+export function unappliedLoraFiles(report: LoraPatchReport): string[] {
+  return Object.entries(report.files ?? {})
+    .filter(([, counts]) => counts.applied === 0 && counts.unapplied > 0)
+    .map(([path]) => path);
 }
 
 /** A stable description of a set of applied LoRAs, for cache keys: sorted, so the order of tags does not matter. */
@@ -69,7 +82,12 @@ function addDelta(values: Float32Array, delta: Float32Array, weight: ModuleWeigh
 export async function applyLoras(model: ModelEditor, target: LoraTarget, applied: readonly AppliedLora[], options: { fusedAttention: boolean }): Promise<LoraPatchReport> {
   const byScope = weightNodesByScope(model);
   const plan = new Map<string, { weight: ModuleWeight; parts: { module: LoraModule; lora: AppliedLora }[] }>();
-  const report = { patchedWeights: 0, appliedModules: 0, unmatched: [] as string[], mismatched: [] as string[], dropped: [] as string[] };
+  const report = { patchedWeights: 0, appliedModules: 0, unmatched: [] as string[], mismatched: [] as string[], dropped: [] as string[], files: {} as LoraPatchReport["files"] };
+  const count = (lora: AppliedLora, applied: boolean) => {
+    const counts = (report.files[lora.path] ??= { applied: 0, unapplied: 0 });
+    if (applied) counts.applied++;
+    else counts.unapplied++;
+  };
   const ordered = [...applied].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.multiplier - b.multiplier));
   for (const lora of ordered) {
     let modules = (await lora.modules()).filter((module) => module.target === target);
@@ -82,14 +100,17 @@ export async function applyLoras(model: ModelEditor, target: LoraTarget, applied
       const weight = findModuleWeight(model, module.modulePath, byScope);
       if (weight === null) {
         report.unmatched.push(module.key);
+        count(lora, false);
         continue;
       }
       const [out] = module.up.shape;
       const columns = module.down.data.length / module.rank;
       if (out! * columns !== elementCount(weight.dims)) {
         report.mismatched.push(module.key);
+        count(lora, false);
         continue;
       }
+      count(lora, true);
       const entry = plan.get(weight.initializer) ?? { weight, parts: [] };
       entry.parts.push({ module, lora });
       plan.set(weight.initializer, entry);

@@ -282,6 +282,18 @@ describe("LoRA tags that cannot be applied", () => {
     expect(error.message).toMatch(/pickle/i);
   });
 
+  it("a LoRA none of whose modules fits the model (another family's) is a 422 naming it, not a silent no-op", async () => {
+    const foreign = [
+      module("unet", "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight", [40, 40], kohya("lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q"), 2, 1, 43),
+      module("unet", "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_k.weight", [40, 40], kohya("lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_k"), 2, 1, 47),
+    ];
+    await writeFile(join(loraDir, "foreign.safetensors"), loraFile(foreign));
+    const error = await refusal("a cat <lora:foreign:1>");
+    expect(error.status).toBe(422);
+    expect(error.message).toContain("foreign.safetensors");
+    expect(error.message).toContain("UNet");
+  });
+
   it("a file added after the first lookup is found without a restart", async () => {
     const catalog = new LoraCatalog(loraDir);
     expect(await catalog.find("late")).toBeNull();

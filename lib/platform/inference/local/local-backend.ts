@@ -13,6 +13,8 @@ import { currentRequestId } from "../../http/request-id.ts";
 import { createLogger, type Logger } from "../../runtime/logger.ts";
 import { deserializeError } from "../errors.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../../../a1111/backend.ts";
+import type { EmbeddingsResponse } from "../../../a1111/schemas/catalog-items.ts";
+import { LoraCatalog } from "../../../engine/networks/lora-catalog.ts";
 import { modelCatalog, resolveModel, type CatalogConfig } from "./model-catalog.ts";
 import { CONTROL_INTERRUPT, CONTROL_SKIP, type WorkerMessage } from "./protocol.ts";
 
@@ -27,7 +29,7 @@ const CONTROL_POLL_MS = 50;
 
 export type LocalBackendConfig = CatalogConfig &
   Pick<Config, "ortThreads"> &
-  Partial<Pick<Config, "ortExecutionProviders" | "maxQueue" | "logLevel">>;
+  Partial<Pick<Config, "ortExecutionProviders" | "maxQueue" | "logLevel" | "networks">>;
 
 /** Generations allowed to wait behind the running one when the configuration does not say. */
 export const DEFAULT_MAX_QUEUE = 8;
@@ -45,34 +47,49 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
   const pending = new Map<number, Pending>();
   /** Model loads asked for by reloadModel, by message id. */
   const loads = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  /** Embedding listings asked of the worker, by message id. */
+  const listings = new Map<number, { resolve: (listing: EmbeddingsResponse) => void; reject: (error: Error) => void }>();
+  const loraDir = config.networks?.loraDir ?? null;
+  const embeddingsDir = config.networks?.embeddingsDir ?? null;
+  /** The LoRA folder as `/sdapi/v1/loras` lists it; the worker has its own for generations (both rescan on a miss). */
+  const loraCatalog = loraDir === null ? null : new LoraCatalog(loraDir);
 
   function failAll(error: Error) {
     for (const p of pending.values()) p.reject(error);
     pending.clear();
     for (const l of loads.values()) l.reject(error);
     loads.clear();
+    for (const l of listings.values()) l.reject(error);
+    listings.clear();
   }
 
   function startWorker(): Worker {
     const w = new Worker(new URL("./worker.ts", import.meta.url), {
-      workerData: { threads: config.ortThreads, executionProviders: config.ortExecutionProviders ?? ["cpu"] },
+      workerData: { threads: config.ortThreads, executionProviders: config.ortExecutionProviders ?? ["cpu"], loraDir, embeddingsDir },
     });
     w.on("message", (message: WorkerMessage) => {
       if (message.kind === "model-loaded") {
         const { dir, ms, bytes } = message;
         return logger.info("model loaded", { requestId: pending.get(message.id)?.requestId, model: path.basename(dir), dir, ms, bytes });
       }
+      const listing = listings.get(message.id);
+      if (listing) {
+        listings.delete(message.id);
+        if (pending.size === 0 && loads.size === 0 && listings.size === 0) w.unref();
+        if (message.kind === "error") return listing.reject(deserializeError(message.error));
+        return message.kind === "embeddings" ? listing.resolve(message.listing) : undefined;
+      }
       const load = loads.get(message.id);
       if (load) {
         loads.delete(message.id);
-        if (pending.size === 0 && loads.size === 0) w.unref();
+        if (pending.size === 0 && loads.size === 0 && listings.size === 0) w.unref();
         return message.kind === "error" ? load.reject(deserializeError(message.error)) : load.resolve();
       }
       const p = pending.get(message.id);
       if (!p) return;
       if (message.kind === "progress") return p.hooks.onProgress?.(message.update);
       pending.delete(message.id);
-      if (pending.size === 0 && loads.size === 0) w.unref();
+      if (pending.size === 0 && loads.size === 0 && listings.size === 0) w.unref();
       if (message.kind === "error") return p.reject(deserializeError(message.error));
       if (message.kind !== "result") return;
       const images = message.images.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -135,8 +152,32 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
     });
   }
 
+  /** Asks the worker for the embeddings folder as its model sees it (A1111 lists them for the loaded model). */
+  async function embeddings(checkpoint: string, force: boolean): Promise<EmbeddingsResponse> {
+    if (embeddingsDir === null) return { loaded: {}, skipped: {} };
+    const modelDir = await modelDirFor(checkpoint);
+    worker ??= startWorker();
+    const w = worker;
+    w.ref();
+    const id = nextId++;
+    return new Promise<EmbeddingsResponse>((resolve, reject) => {
+      listings.set(id, { resolve, reject });
+      w.postMessage({ kind: "embeddings", id, modelDir, force });
+    });
+  }
+
   return {
     name: "local",
+    async listLoras() {
+      return loraCatalog === null ? [] : loraCatalog.list();
+    },
+    async refreshLoras() {
+      await loraCatalog?.refresh();
+    },
+    listEmbeddings: (checkpoint) => embeddings(checkpoint, false),
+    async refreshEmbeddings(checkpoint) {
+      await embeddings(checkpoint, true);
+    },
     async generate(job, hooks = {}) {
       const catalog = await modelCatalog(config, logger);
       const model = resolveModel(catalog, job.options.sd_model_checkpoint);

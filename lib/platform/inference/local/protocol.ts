@@ -1,5 +1,6 @@
 /** Messages between the local backend (main thread) and its inference worker thread. */
 import type { GenerationJob, ProgressUpdate } from "../../../a1111/backend.ts";
+import type { EmbeddingsResponse } from "../../../a1111/schemas/catalog-items.ts";
 import type { GenerationInfo } from "../../../a1111/schemas/generation-response.ts";
 import type { SerializedError } from "../errors.ts";
 
@@ -19,11 +20,23 @@ export interface LoadMessage {
   modelDir: string;
 }
 
+/**
+ * The embeddings folder as the loaded model sees it (`/sdapi/v1/embeddings`), reloaded first when `force`
+ * (`/sdapi/v1/refresh-embeddings`); loads the model in `modelDir` when none is loaded. Answered with "embeddings".
+ */
+export interface EmbeddingsMessage {
+  kind: "embeddings";
+  id: number;
+  modelDir: string;
+  force: boolean;
+}
+
 export type WorkerMessage =
   | { kind: "progress"; id: number; update: ProgressUpdate }
   /** A model was loaded for generation `id`: how long it took and the bytes of its folder (for the log). */
   | { kind: "model-loaded"; id: number; dir: string; ms: number; bytes: number }
   | { kind: "loaded"; id: number }
+  | { kind: "embeddings"; id: number; listing: EmbeddingsResponse }
   | { kind: "result"; id: number; images: Uint8Array[]; info: GenerationInfo; warnings?: string[] }
   | { kind: "error"; id: number; error: SerializedError };
 

@@ -8,15 +8,27 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
+import type { ProgressUpdate } from "../../../a1111/backend.ts";
 import { runA1111Generation } from "../../../a1111/generation/generate.ts";
-import { loadEngine } from "../../../engine/engine.ts";
-import type { Engine } from "../../../engine/plan.ts";
+import { embeddingsListing } from "../../../a1111/generation/networks.ts";
+import { loadEngine, type LoadedEngine } from "../../../engine/engine.ts";
+import { LoraCatalog } from "../../../engine/networks/lora-catalog.ts";
+import { embeddingLibraryFor } from "../../../engine/pipeline/text-conditioner.ts";
 import { serializeError } from "../errors.ts";
-import { CONTROL_INTERRUPT, CONTROL_SKIP, type GenerateMessage, type LoadMessage, type WorkerMessage } from "./protocol.ts";
+import { CONTROL_INTERRUPT, CONTROL_SKIP, type EmbeddingsMessage, type GenerateMessage, type LoadMessage, type WorkerMessage } from "./protocol.ts";
 
 const port = parentPort!;
-const { threads, executionProviders } = workerData as { threads: number; executionProviders: string[] };
-let engine: { dir: string; engine: Engine } | null = null;
+const { threads, executionProviders, loraDir, embeddingsDir } = workerData as {
+  threads: number;
+  executionProviders: string[];
+  loraDir: string | null;
+  embeddingsDir: string | null;
+};
+let engine: { dir: string; engine: LoadedEngine } | null = null;
+/** The engine being loaded, so that a listing asked for meanwhile waits for it rather than loading another. */
+let loading: Promise<LoadedEngine> | null = null;
+/** `<lora:…>` tags are looked up here (rescanned when a name is not found, so new files need no restart). */
+const loras = loraDir === null ? undefined : new LoraCatalog(loraDir);
 
 const post = (message: WorkerMessage) => port.postMessage(message);
 
@@ -27,19 +39,35 @@ async function folderBytes(dir: string): Promise<number> {
   return sizes.reduce((sum, size) => sum + size, 0);
 }
 
-async function engineFor(dir: string, id: number): Promise<Engine> {
+async function engineFor(dir: string, id: number): Promise<LoadedEngine> {
   if (engine?.dir === dir) return engine.engine;
   await engine?.engine.release();
   engine = null;
-  const options = { allowSpinning: false, executionProviders, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
+  const options = { allowSpinning: false, executionProviders, embeddingsDir, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
   const started = performance.now();
-  engine = { dir, engine: await loadEngine(dir, options) };
+  loading = loadEngine(dir, options);
+  try {
+    engine = { dir, engine: await loading };
+  } finally {
+    loading = null;
+  }
   const ms = Math.round(performance.now() - started);
   post({ kind: "model-loaded", id, dir, ms, bytes: await folderBytes(dir).catch(() => -1) });
   return engine.engine;
 }
 
-port.on("message", async (message: GenerateMessage | LoadMessage) => {
+/** The loaded model's embeddings (or those of the model in `message.modelDir`, loaded for it when none is). */
+async function listEmbeddings(message: EmbeddingsMessage): Promise<void> {
+  const current = engine?.engine ?? (await loading) ?? (await engineFor(message.modelDir, message.id));
+  const folder = await embeddingLibraryFor(current.loaded.model, current.loaded.tokenizer).refresh(message.force);
+  post({ kind: "embeddings", id: message.id, listing: embeddingsListing(folder) });
+}
+
+port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMessage) => {
+  if (message.kind === "embeddings") {
+    await listEmbeddings(message).catch((error: unknown) => post({ kind: "error", id: message.id, error: serializeError(error) }));
+    return;
+  }
   if (message.kind === "load") {
     try {
       await engineFor(message.modelDir, message.id);
@@ -51,13 +79,14 @@ port.on("message", async (message: GenerateMessage | LoadMessage) => {
   }
   const flags = new Int32Array(message.control);
   try {
-    const output = await runA1111Generation(message.job, await engineFor(message.modelDir, message.id), {
-      onProgress: (update) => post({ kind: "progress", id: message.id, update }),
+    const hooks = {
+      onProgress: (update: ProgressUpdate) => post({ kind: "progress", id: message.id, update }),
       control: () => {
-        if (Atomics.load(flags, CONTROL_INTERRUPT) === 1) return "interrupt";
-        return Atomics.exchange(flags, CONTROL_SKIP, 0) === 1 ? "skip" : null;
+        if (Atomics.load(flags, CONTROL_INTERRUPT) === 1) return "interrupt" as const;
+        return Atomics.exchange(flags, CONTROL_SKIP, 0) === 1 ? ("skip" as const) : null;
       },
-    });
+    };
+    const output = await runA1111Generation(message.job, await engineFor(message.modelDir, message.id), hooks, loras ? { loras } : {});
     post({ kind: "result", id: message.id, images: output.images, info: output.info, ...(output.warnings ? { warnings: output.warnings } : {}) });
   } catch (error) {
     post({ kind: "error", id: message.id, error: serializeError(error) });
