@@ -121,6 +121,8 @@ export function parseConfig(env: NodeJS.ProcessEnv) {
     modelDir: e.SERENA_MODEL_DIR ?? null,
     modelsRoot: e.SERENA_MODELS_ROOT ?? null,
     networks: networkFolders(e),
+    /** The folders as SERENA_LORA_DIR and SERENA_EMBEDDINGS_DIR set them (null: unset), for defaults elsewhere. */
+    networksSet: { loraDir: e.SERENA_LORA_DIR ?? null, embeddingsDir: e.SERENA_EMBEDDINGS_DIR ?? null },
     cacheDir: e.SERENA_CACHE_DIR,
     ortThreads: e.SERENA_ORT_THREADS,
     /** onnxruntime execution providers in order of preference, e.g. ["cuda", "cpu"] on a GPU host. */

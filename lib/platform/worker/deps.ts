@@ -4,6 +4,7 @@
  * With SERENA_MODEL_S3_URI the model folder is first copied from S3 into the cache folder (lib/platform/storage);
  * the copy and every model load are logged with their time and size.
  */
+import path from "node:path";
 import type { Config } from "../config.ts";
 import { createLocalBackend } from "../inference/local/local-backend.ts";
 import { ensureModelFromS3, s3ModelSource } from "../storage/model-download.ts";
@@ -18,7 +19,16 @@ export async function createWorkerDeps(config: Config, logger: Logger = createLo
   const { modelUri } = config.storage;
   const modelDir = modelUri ? await ensureModelFromS3(s3ModelSource(modelUri, config.storage), config.cacheDir, { logger }) : config.modelDir;
   const storage = createStorage(config.storage);
-  const backend = createLocalBackend({ ...config, modelDir }, { logger });
+  // A model from S3 brings its LoRAs and embeddings: `Lora/` and `embeddings/` under its prefix are downloaded with it
+  // and used unless SERENA_LORA_DIR / SERENA_EMBEDDINGS_DIR say otherwise (docs/configuration.md).
+  const networks =
+    modelUri && modelDir
+      ? {
+          loraDir: config.networksSet.loraDir ?? path.join(modelDir, "Lora"),
+          embeddingsDir: config.networksSet.embeddingsDir ?? path.join(modelDir, "embeddings"),
+        }
+      : config.networks;
+  const backend = createLocalBackend({ ...config, modelDir, networks }, { logger });
   return storage ? { backend, storage, ...jobWatches(storage) } : { backend, storage };
 }
 
