@@ -112,14 +112,16 @@ function delta(m: TestModule, multiplier: number): Float32Array {
 }
 
 /** Merges `loras` (modules with their multipliers) into the copy at `dir`, from the model builder's parameters. */
-async function mergeOffline(dir: string, loras: readonly { modules: readonly TestModule[]; te: number; unet: number }[]): Promise<void> {
+async function mergeOffline(dir: string, loras: readonly { modules: readonly TestModule[]; te: number; unet: number }[], float16 = false): Promise<void> {
   const merged = new Map<string, { component: ComponentName; values: Float32Array }>();
   const graphs = { unet: buildComponentGraph(TINY, "unet"), text_encoder: buildComponentGraph(TINY, "text_encoder") };
   for (const { modules, te, unet } of loras) {
     for (const m of modules) {
       const parameter = graphs[m.component].parameters.find((p) => p.name === m.parameter);
       if (parameter === undefined) throw new Error(`no parameter ${m.parameter}`);
-      const current = merged.get(m.parameter)?.values ?? parameterValues(DEFAULT_MODEL_SEED, parameter);
+      // An fp16 export stores the weights rounded to float16: the merge starts from those values.
+      const initial = parameterValues(DEFAULT_MODEL_SEED, parameter);
+      const current = merged.get(m.parameter)?.values ?? (float16 ? new Float32Array(new Float16Array(initial)) : initial);
       const d = delta(m, m.component === "unet" ? unet : te);
       merged.set(m.parameter, { component: m.component, values: current.map((v, i) => v + d[i]!) });
     }
@@ -254,6 +256,36 @@ describe("<lora:name:weight> against a model merged offline", () => {
     ];
     expect(await maxLevelDifference(ignored.images[0]!, plain.images[0]!)).toBe(0);
     expect(readPngText(ignored.images[0]!).parameters).not.toContain("Lora hashes");
+  });
+});
+
+describe("LoRA with hires fix and on an fp16 export", () => {
+  const HIRES = { enable_hr: true, hr_scale: 2, hr_upscaler: "Latent", denoising_strength: 0.6, hr_second_pass_steps: 3 };
+
+  it("applies the hires prompt's tags to the second pass, as A1111's sample_hr_pass activates them", async () => {
+    const mergedDir = join(root, "merged-hires");
+    await copyFolder(baseDir, mergedDir);
+    await mergeOffline(mergedDir, [{ modules: LORA_A, te: 0.7, unet: 0.7 }]);
+    const reference = await generate(await engineAt(mergedDir), "a cat", { ...HIRES, hr_prompt: "a cat, detailed" });
+    const bothPasses = await generate(base, "a cat <lora:alpha:0.7>", { ...HIRES, hr_prompt: "a cat, detailed <lora:alpha:0.7>" });
+    const firstOnly = await generate(base, "a cat <lora:alpha:0.7>", { ...HIRES, hr_prompt: "a cat, detailed" });
+    expect(await maxLevelDifference(bothPasses.images[0]!, reference.images[0]!)).toBeLessThanOrEqual(1);
+    expect(await maxLevelDifference(firstOnly.images[0]!, bothPasses.images[0]!)).toBeGreaterThan(1);
+    // The first pass's networks stay in the infotext when the hires prompt has none.
+    expect(readPngText(firstOnly.images[0]!).parameters).toContain(`Lora hashes: "alpha: ${addnetHash(fileA).slice(0, 12)}"`);
+  });
+
+  it("merges into float16 weights as they are stored (one rounding), matching an offline fp16 merge", async () => {
+    const fp16Dir = join(root, "base-fp16");
+    await writeModel(fp16Dir, TINY, { withoutVaeEncoder: true, floatType: "float16" });
+    const mergedDir = join(root, "merged-fp16");
+    await copyFolder(fp16Dir, mergedDir);
+    await mergeOffline(mergedDir, [{ modules: LORA_A, te: 0.8, unet: 0.8 }], true);
+    const reference = await generate(await engineAt(mergedDir), "a photo of a cat");
+    const fp16 = await engineAt(fp16Dir);
+    const withLora = await generate(fp16, "a photo of a cat <lora:alpha:0.8>");
+    expect(await maxLevelDifference(withLora.images[0]!, reference.images[0]!)).toBeLessThanOrEqual(1);
+    expect(await maxLevelDifference(withLora.images[0]!, (await generate(fp16, "a photo of a cat")).images[0]!)).toBeGreaterThan(8);
   });
 });
 
