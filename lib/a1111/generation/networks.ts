@@ -23,6 +23,7 @@ import { basename } from "node:path";
 import type { EmbeddingFolder, LibraryEmbedding } from "../../engine/networks/embedding-library.ts";
 import type { LoraCatalog, LoraOnDisk } from "../../engine/networks/lora-catalog.ts";
 import { formatLoraHashes, formatTiHashes, networkShortHash } from "../../engine/networks/hashes.ts";
+import { planLora } from "../../engine/networks/lora-format.ts";
 import { NetworkFileError } from "../../engine/networks/network-file-error.ts";
 import { SafetensorsFile } from "../../engine/networks/safetensors.ts";
 import type { GenerationPlan, GenerationResult, LoraSpec } from "../../engine/plan.ts";
@@ -140,12 +141,24 @@ async function resolveTags(tags: readonly LoraTag[], field: string, lookup: Lora
     }
     const entry = await lookup.find(tag.name);
     if (entry === null) throw invalidField([field], `${tag.written}: LoRA not found in the LoRA folder (GET /sdapi/v1/loras lists them)`);
+    let unknown: string[];
     try {
-      await (await SafetensorsFile.open(entry.path)).close();
+      const file = await SafetensorsFile.open(entry.path);
+      await file.close();
+      const plan = planLora(file.tensors.keys());
+      unknown = plan.entries.length === 0 && plan.unknown.length === 0 ? ["(no tensors)"] : plan.unknown;
     } catch (error) {
       if (!(error instanceof NetworkFileError)) throw error;
       // The file's name, not its path on the server.
       throw invalidField([field], `${tag.written}: ${basename(error.file)}${error.message.slice(error.file.length)}`);
+    }
+    // Key families Serena does not apply (LoHa, LoKr, IA3, …) are refused rather than skipped: A1111 would apply them.
+    if (unknown.length > 0) {
+      const shown = unknown.slice(0, 3).join(", ") + (unknown.length > 3 ? `, … (${unknown.length} in all)` : "");
+      throw invalidField(
+        [field],
+        `${tag.written}: ${basename(entry.path)} has tensors Serena cannot apply: ${shown}; Serena applies LoRA and LoCon files (kohya-ss, diffusers/PEFT naming)`,
+      );
     }
     specs.push({ path: entry.path, te: tag.te, unet: tag.unet, dynDim: tag.dynDim });
     files.push({ tag, entry });

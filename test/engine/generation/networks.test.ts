@@ -85,6 +85,10 @@ const LORA_B: TestModule[] = [
 ];
 
 function loraFile(modules: readonly TestModule[]): Uint8Array {
+  return encodeSafetensors(loraFileTensors(modules));
+}
+
+function loraFileTensors(modules: readonly TestModule[]): Record<string, FixtureTensor> {
   const tensors: Record<string, FixtureTensor> = {};
   for (const m of modules) {
     const [out, input, ...kernel] = m.weightDims as [number, number, ...number[]];
@@ -92,7 +96,7 @@ function loraFile(modules: readonly TestModule[]): Uint8Array {
     tensors[m.keys.down] = { dtype: "F16", shape: [m.rank, input, ...kernel], values: [...m.down] };
     if (m.keys.alpha !== null && m.alpha !== null) tensors[m.keys.alpha] = { dtype: "F16", shape: [], values: [m.alpha] };
   }
-  return encodeSafetensors(tensors);
+  return tensors;
 }
 
 /** multiplier × (alpha / rank) × up @ down, in torch's layout of the weight. */
@@ -324,6 +328,17 @@ describe("LoRA tags that cannot be applied", () => {
     expect(error.status).toBe(422);
     expect(error.message).toContain("foreign.safetensors");
     expect(error.message).toContain("UNet");
+  });
+
+  it("a file of a kind Serena does not apply (LyCORIS LoHa) is a 422 naming it and its keys, not a partial merge", async () => {
+    const stem = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q";
+    const loha: Record<string, FixtureTensor> = {};
+    for (const part of ["hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b"]) loha[`${stem}.${part}`] = { dtype: "F16", shape: [2, 2], values: [0.5, 0, 0, 0.5] };
+    await writeFile(join(loraDir, "hadamard.safetensors"), encodeSafetensors({ ...loha, ...loraFileTensors(LORA_A.slice(2, 3)) }));
+    const error = await refusal("a cat <lora:hadamard:1>");
+    expect(error.status).toBe(422);
+    expect(error.message).toContain("hadamard.safetensors");
+    expect(error.message).toContain("hada_w1_a");
   });
 
   it("a file added after the first lookup is found without a restart", async () => {
