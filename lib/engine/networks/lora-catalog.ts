@@ -4,8 +4,8 @@
  *
  * - files ending in .pt, .ckpt or .safetensors anywhere under the folder (`walk_files`, natural sort order);
  * - named after the file without its extension; the alias is the metadata's `ss_output_name` (kohya's trainer writes
- *   it), else the name; an alias that two files share, and "none" and "Addams", can only be used by file name
- *   (`forbidden_network_aliases`);
+ *   it), else the name; an alias that two files share, and "none", can only be used by file name
+ *   (`forbidden_network_aliases`, which networks.py also seeds with "Addams", never matched as lookups lower-case);
  * - metadata is the safetensors header's `__metadata__` (read for .safetensors files only), shown JSON-decoded and
  *   ordered (lora-format.ts `a1111LoraMetadata`);
  * - a name is looked up among names and aliases (`available_network_aliases`), or only among file names when its
@@ -99,7 +99,8 @@ export class LoraCatalog {
   async #read(): Promise<Scan> {
     const byName = new Map<string, LoraOnDisk>();
     const byAlias = new Map<string, LoraOnDisk>();
-    const forbidden = new Set(["none", "addams"]);
+    // As networks.py seeds it: lookups compare the lower-cased name, so its "Addams" never matches anything.
+    const forbidden = new Set(["none", "Addams"]);
     for (const path of this.dir === null ? [] : await walk(this.dir)) {
       const name = basename(path, extname(path));
       const metadata = await readMetadata(path);
