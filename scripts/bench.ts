@@ -1,154 +1,281 @@
 /**
- * `npm run bench`: txt2img at 512×512, 20 steps, on the generated tiny model, in this process (no worker), with
- * onnxruntime's `session.run` timed so the engine's own overhead can be told apart; then the local server with the
- * engine in its worker thread, timing `/sdapi/v1/progress` while a generation runs. Prints a table and writes
- * bench-results/bench.json. Figures, not assertions: speed and memory targets are checked by reading them.
+ * `npm run bench`: Serena end to end through HTTP against the floor of bare onnxruntime calls, per model, in one
+ * interleaved run; then memory over mixed generations and after a large job.
  *
- *   BENCH_GENERATIONS=50 BENCH_SAMPLER="Euler a" npm run bench
+ * For each model (the default tiny model; `sd15-mid`, generated into .cache/models/sd15-mid when missing, a few
+ * seconds; `sd15`, full size, only when .cache/models/sd15 exists — `npm run make-model -- --preset sd15 --out
+ * .cache/models/sd15 --no-vae-encoder`, 3.9 GB):
+ *
+ * 1. three ways to make the same txt2img (512×512, 20 steps, Euler, batch 1), each warmed up once, then run in
+ *    interleaved rounds (the order rotates every round, so a load change on a shared machine hits all three alike):
+ *    - **floor** (scripts/bench/floor.ts): the bare onnxruntime calls, same sessions and options as the engine;
+ *    - **http**: POST /sdapi/v1/txt2img to `npm start`'s server (scripts/bench/server.ts), body read to the end;
+ *    - **in-process**: the worker thread's code in this process with `session.run` timed (scripts/bench/breakdown.ts),
+ *      for the breakdown: tokenise, text encoder, UNet and JavaScript per step, VAE, pixels, PNG, base64/JSON, and
+ *      HTTP = http − in-process − base64/JSON.
+ *    The headline is the median over rounds of http ÷ floor of the same round (target ≤ 1.10, docs/engine.md).
+ * 2. memory: the server's resident set after warm-up (idle), after BENCH_GENERATIONS mixed generations (sizes 256²
+ *    to 768×512, batch 1–2, n_iter 1–2, 10 steps), right after a large job (1024², batch 2) and after it settles;
+ *    against the model files' size + 300 MB. `/sdapi/v1/progress` is polled meanwhile (latency while generating).
+ *
+ * Environment: BENCH_MODELS=tiny,mid,full (default all three; full skipped when not generated), BENCH_ROUNDS (7),
+ * BENCH_FULL_ROUNDS (1), BENCH_STEPS (20), BENCH_GENERATIONS (50; 0 skips the memory phase), BENCH_FULL_MEMORY=1
+ * (memory phase on the full model too: long), SERENA_ORT_THREADS (as the server). Prints tables and writes
+ * bench-results/bench.json.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { InferenceSession } from "onnxruntime-node";
-import { parseConfig } from "../lib/platform/config.ts";
-import { runA1111Generation } from "../lib/a1111/generation/generate.ts";
-import { loadEngine } from "../lib/engine/engine.ts";
-import { createServices } from "../lib/platform/runtime/services.ts";
-import { createServer, listen } from "../lib/platform/server/server.ts";
+import { MODEL_PRESETS, writeModel } from "../lib/engine/model-builder/index.ts";
+import type { LoadModelOptions } from "../lib/engine/model/load-model.ts";
 import { ensureTinyModel } from "../lib/engine/tiny-model/index.ts";
-import { Txt2ImgRequest } from "../lib/a1111/schemas/generation.ts";
-import { Options } from "../lib/a1111/schemas/options.ts";
+import { openInProcess, type Breakdown } from "./bench/breakdown.ts";
+import { openFloor, type FloorTimes } from "./bench/floor.ts";
+import { startServer, type BenchServer } from "./bench/server.ts";
 
-const generations = Number(process.env.BENCH_GENERATIONS ?? 50);
-const sampler = process.env.BENCH_SAMPLER ?? "Euler";
-const variant = (process.env.BENCH_VARIANT ?? "sd1-diffusers") as "sd1-diffusers";
-const warmup = 3;
+const ROOT = path.resolve(import.meta.dirname, "..");
+const env = process.env;
+const rounds = Number(env.BENCH_ROUNDS ?? 7);
+const fullRounds = Number(env.BENCH_FULL_ROUNDS ?? 1);
+const steps = Number(env.BENCH_STEPS ?? 20);
+const generations = Number(env.BENCH_GENERATIONS ?? 50);
+const wanted = new Set((env.BENCH_MODELS ?? "tiny,mid,full").split(","));
+const threads = Number(env.SERENA_ORT_THREADS ?? 0);
+const SIZE = 512;
 
-const modelDir = await ensureTinyModel(path.join(os.tmpdir(), "serena-cache"), variant);
+/** What the local backend's worker thread passes to loadEngine (lib/platform/inference/local/worker.ts). */
+const engineOptions: LoadModelOptions = { allowSpinning: false, executionProviders: ["cpu"], ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
 
-// Time spent inside onnxruntime: every session.run of every component (the prototype all sessions share).
-let runMs = 0;
-let runCalls = 0;
-const probe = await InferenceSession.create(path.join(modelDir, "vae_decoder", "model.onnx"));
-const sessionPrototype = Object.getPrototypeOf(probe) as { run: InferenceSession["run"] };
-await probe.release();
-const originalRun = sessionPrototype.run;
-sessionPrototype.run = async function timedRun(this: InferenceSession, ...args: Parameters<InferenceSession["run"]>) {
-  const start = performance.now();
-  try {
-    return await originalRun.apply(this, args);
-  } finally {
-    runMs += performance.now() - start;
-    runCalls++;
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round1 = (x: number) => Number(x.toFixed(1));
+const round2 = (x: number) => Number(x.toFixed(2));
+const mb = (bytes: number) => bytes / 2 ** 20;
+
+async function folderBytes(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const sizes = await Promise.all(entries.filter((e) => e.isFile()).map((e) => stat(path.join(e.parentPath, e.name)).then((s) => s.size)));
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+interface BenchModel {
+  readonly name: string;
+  readonly dir: string;
+  readonly rounds: number;
+  readonly memory: boolean;
+}
+
+async function models(): Promise<BenchModel[]> {
+  const list: BenchModel[] = [];
+  if (wanted.has("tiny")) list.push({ name: "tiny (sd1-diffusers)", dir: await ensureTinyModel(path.join(os.tmpdir(), "serena-cache"), "sd1-diffusers"), rounds, memory: true });
+  if (wanted.has("mid")) {
+    const dir = path.join(ROOT, ".cache", "models", "sd15-mid");
+    if (!existsSync(path.join(dir, "model_index.json"))) {
+      console.log(`generating sd15-mid into ${dir} …`);
+      await writeModel(dir, MODEL_PRESETS["sd15-mid"], { floatType: "float32", linearWeights: "folded", withoutVaeEncoder: true });
+    }
+    list.push({ name: "sd15-mid", dir, rounds, memory: true });
   }
-} as InferenceSession["run"];
+  const fullDir = env.BENCH_FULL_DIR ?? path.join(ROOT, ".cache", "models", "sd15");
+  if (wanted.has("full")) {
+    if (existsSync(path.join(fullDir, "model_index.json"))) list.push({ name: "sd15 (full size)", dir: fullDir, rounds: fullRounds, memory: env.BENCH_FULL_MEMORY === "1" });
+    else console.log(`full-size model skipped: ${fullDir} not generated (npm run make-model -- --preset sd15 --out ${path.relative(ROOT, fullDir)} --no-vae-encoder)`);
+  }
+  return list;
+}
 
-const rssMb = () => process.memoryUsage.rss() / 2 ** 20;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+interface SpeedResult {
+  rounds: number;
+  floorMs: number;
+  httpMs: number;
+  inProcessMs: number;
+  /** Median over rounds of http ÷ floor of the same round. */
+  ratio: number;
+  ratioOfMedians: number;
+  ratios: number[];
+  floor: { textEncoderMs: number; unetMsPerStep: number; vaeMs: number };
+  breakdown: Record<string, number>;
+  loadMs: { floorSessions: number; server: number; inProcess: number };
+  secondsPerIteration: number;
+  responseBytes: number;
+  pngBytes: number;
+}
 
-const engine = await loadEngine(modelDir, { intraOpNumThreads: Number(process.env.SERENA_ORT_THREADS ?? 0) || undefined });
-const request = Txt2ImgRequest.parse({ prompt: "a red fox in the snow", seed: 1, steps: 20, width: 512, height: 512, sampler_name: sampler });
-const options = Options.parse({});
+async function speed(model: BenchModel, server: BenchServer): Promise<SpeedResult> {
+  let started = performance.now();
+  const floor = await openFloor(model.dir, engineOptions);
+  const floorLoad = performance.now() - started;
+  started = performance.now();
+  const inProcess = await openInProcess(model.dir, engineOptions);
+  const inProcessLoad = performance.now() - started;
+  const body = { prompt: "a red fox in the snow", seed: 1, steps, width: SIZE, height: SIZE, sampler_name: "Euler" };
+  // Warm-up: the server loads the model on its first job; every path runs once before anything is measured.
+  await server.txt2img(body);
+  await floor.run(SIZE, SIZE, steps);
+  await inProcess.run(SIZE, SIZE, steps, 1);
 
-const totals: number[] = [];
-const runs: number[] = [];
-const encodes: number[] = [];
-const overheadShares: number[] = [];
-const stepTimes: number[] = [];
-const phases: NonNullable<Awaited<ReturnType<typeof runA1111Generation>>["timings"]>[] = [];
-const rssSamples: number[] = [];
-let rssAfterWarmup = 0;
-for (let g = 0; g < warmup + generations; g++) {
-  runMs = 0;
-  runCalls = 0;
-  const steps: number[] = [];
-  let last = performance.now();
-  const start = last;
-  const output = await runA1111Generation(
-    { type: "txt2img", request: { ...request, seed: g }, options },
-    engine,
-    {
-      onProgress: () => {
-        const now = performance.now();
-        steps.push(now - last);
-        last = now;
-      },
+  const floors: FloorTimes[] = [];
+  const https: number[] = [];
+  const parts: Breakdown[] = [];
+  let responseBytes = 0;
+  const ways = [
+    async () => floors.push(await floor.run(SIZE, SIZE, steps)),
+    async () => {
+      const r = await server.txt2img(body);
+      https.push(r.ms);
+      responseBytes = r.bytes;
     },
-  );
-  const total = performance.now() - start;
-  if (g === warmup - 1) rssAfterWarmup = rssMb();
-  if (g < warmup) continue;
-  encodes.push(output.timings!.encoding);
-  phases.push(output.timings!);
-  runs.push(runMs);
-  if ((g - warmup + 1) % 10 === 0) rssSamples.push(Number(rssMb().toFixed(1)));
-  totals.push(total);
-  overheadShares.push((total - runMs) / total);
-  stepTimes.push(...steps);
-}
-const rssAfter = rssMb();
-const peakRss = process.resourceUsage().maxRSS / 1024;
-await engine.release();
-
-/** /sdapi/v1/progress latency while the local server generates (target: under 200 ms). */
-async function progressLatency(): Promise<{ samples: number; medianMs: number; maxMs: number }> {
-  const services = createServices(parseConfig({ SERENA_LOG_LEVEL: "silent", SERENA_MODEL_DIR: modelDir, SERENA_BACKEND: "local" }));
-  const server = createServer(services);
-  const { port } = await listen(server, "127.0.0.1", 0);
-  const base = `http://127.0.0.1:${port}`;
-  const body = JSON.stringify({ prompt: "a long job", seed: 1, steps: 40, width: 512, height: 512, batch_size: 2, n_iter: 4 });
-  const generation = fetch(`${base}/sdapi/v1/txt2img`, { method: "POST", body }).then((r) => r.arrayBuffer());
-  const latencies: number[] = [];
-  let running = true;
-  void generation.finally(() => (running = false));
-  while (running) {
-    const start = performance.now();
-    const progress = (await (await fetch(`${base}/sdapi/v1/progress`)).json()) as { progress: number };
-    if (progress.progress > 0 && running) latencies.push(performance.now() - start);
-    await new Promise((r) => setTimeout(r, 25));
+    async (round: number) => parts.push(await inProcess.run(SIZE, SIZE, steps, round + 1)),
+  ];
+  for (let round = 0; round < model.rounds; round++) {
+    for (let k = 0; k < ways.length; k++) await ways[(round + k) % ways.length]!(round);
+    process.stdout.write(`  round ${round + 1}/${model.rounds}: floor ${floors.at(-1)!.totalMs.toFixed(0)} ms, http ${https.at(-1)!.toFixed(0)} ms\n`);
   }
-  await generation;
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-  await services.backend.close?.();
-  return { samples: latencies.length, medianMs: median(latencies), maxMs: Math.max(...latencies) };
-}
-const latency = await progressLatency();
+  await floor.release();
+  await inProcess.release();
 
-const result = {
+  const ratios = https.map((h, i) => h / floors[i]!.totalMs);
+  const floorMs = median(floors.map((f) => f.totalMs));
+  const httpMs = median(https);
+  const inProcessMs = median(parts.map((p) => p.totalMs));
+  const part = (key: keyof Breakdown) => median(parts.map((p) => p[key]));
+  const base64JsonMs = part("base64JsonMs");
+  const httpRemainder = median(https.map((h, i) => h - parts[i]!.totalMs - parts[i]!.base64JsonMs));
+  return {
+    rounds: model.rounds,
+    floorMs: round1(floorMs),
+    httpMs: round1(httpMs),
+    inProcessMs: round1(inProcessMs),
+    ratio: Number(median(ratios).toFixed(3)),
+    ratioOfMedians: Number((httpMs / floorMs).toFixed(3)),
+    ratios: ratios.map((r) => Number(r.toFixed(3))),
+    floor: {
+      textEncoderMs: round1(median(floors.map((f) => f.textEncoderMs))),
+      unetMsPerStep: round2(median(floors.map((f) => f.unetMs / steps))),
+      vaeMs: round1(median(floors.map((f) => f.vaeMs))),
+    },
+    breakdown: {
+      "tokenise + conditioning JS (ms)": round1(part("tokeniseMs")),
+      "text encoder (ms)": round1(part("textEncoderMs")),
+      "UNet per step (ms)": round2(part("unetMsPerStep")),
+      "JavaScript per step (ms)": round2(part("jsMsPerStep")),
+      "VAE decode (ms)": round1(part("vaeMs")),
+      "latents → RGB (ms)": round1(part("pixelsMs")),
+      "PNG + infotext (ms)": round1(part("pngMs")),
+      "base64 + JSON (ms)": round1(base64JsonMs),
+      "HTTP + worker messages (ms)": round1(httpRemainder),
+    },
+    loadMs: { floorSessions: Math.round(floorLoad), server: server.loads[0] ?? -1, inProcess: Math.round(inProcessLoad) },
+    secondsPerIteration: Number((part("unetMsPerStep") / 1000 + part("jsMsPerStep") / 1000).toFixed(4)),
+    responseBytes,
+    pngBytes: median(parts.map((p) => p.pngBytes)),
+  };
+}
+
+/** Mixed jobs: [width, height, batch_size, n_iter]. */
+const MIXED: readonly (readonly [number, number, number, number])[] = [
+  [512, 512, 1, 1],
+  [768, 512, 1, 1],
+  [512, 768, 2, 1],
+  [256, 256, 1, 2],
+  [640, 640, 1, 1],
+];
+
+interface MemoryResult {
+  serverStartedMb: number;
+  modelFilesMb: number;
+  budgetMb: number;
+  idleMb: number;
+  every10Mb: number[];
+  after50Mb: number;
+  withinBudget: boolean;
+  largeJobPeakMb: number;
+  afterLargeJobMb: number;
+  settledAfterLargeJobMb: number;
+  progressPolls: number;
+  progressMedianMs: number;
+  progressMaxMs: number;
+}
+
+async function memory(model: BenchModel, server: BenchServer): Promise<MemoryResult> {
+  const modelFilesMb = mb(await folderBytes(model.dir));
+  const idleMb = server.rssMb();
+  const latencies: number[] = [];
+  let polling = true;
+  let peak = 0;
+  const poller = (async () => {
+    while (polling) {
+      const start = performance.now();
+      const progress = (await (await fetch(`${server.base}/sdapi/v1/progress`)).json()) as { progress: number };
+      if (progress.progress > 0) latencies.push(performance.now() - start);
+      peak = Math.max(peak, server.rssMb());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const every10: number[] = [];
+  for (let g = 0; g < generations; g++) {
+    const [width, height, batch_size, n_iter] = MIXED[g % MIXED.length]!;
+    await server.txt2img({ prompt: `memory ${g}`, seed: g, steps: 10, width, height, batch_size, n_iter, sampler_name: g % 2 ? "Euler a" : "DPM++ 2M" });
+    if ((g + 1) % 10 === 0) every10.push(round1(server.rssMb()));
+  }
+  const after50Mb = server.rssMb();
+  peak = 0;
+  await server.txt2img({ prompt: "a large job", seed: 7, steps: 5, width: 1024, height: 1024, batch_size: 2, sampler_name: "Euler" });
+  const largeJobPeakMb = peak;
+  const afterLargeJobMb = server.rssMb();
+  polling = false;
+  await poller;
+  await new Promise((r) => setTimeout(r, 5000));
+  const settled = server.rssMb();
+  return {
+    serverStartedMb: round1(server.startedRssMb),
+    modelFilesMb: round1(modelFilesMb),
+    budgetMb: round1(modelFilesMb + 300),
+    idleMb: round1(idleMb),
+    every10Mb: every10,
+    after50Mb: round1(after50Mb),
+    withinBudget: after50Mb <= modelFilesMb + 300,
+    largeJobPeakMb: round1(largeJobPeakMb),
+    afterLargeJobMb: round1(afterLargeJobMb),
+    settledAfterLargeJobMb: round1(settled),
+    progressPolls: latencies.length,
+    progressMedianMs: latencies.length ? round1(median(latencies)) : -1,
+    progressMaxMs: latencies.length ? round1(Math.max(...latencies)) : -1,
+  };
+}
+
+const results: Record<string, unknown> = {};
+for (const model of await models()) {
+  console.log(`\n${model.name}: ${model.dir}`);
+  const server = await startServer(model.dir);
+  try {
+    const s = await speed(model, server);
+    console.log(`${model.name}: Serena through HTTP ÷ floor = ${s.ratio.toFixed(3)} (median of ${s.rounds} interleaved rounds; target ≤ 1.10)`);
+    console.table({ floor: s.floorMs, http: s.httpMs, "in-process": s.inProcessMs, ...s.breakdown });
+    const m = model.memory && generations > 0 ? await memory(model, server) : null;
+    if (m) console.table(m);
+    results[model.name] = { dir: model.dir, speed: s, memory: m };
+  } finally {
+    await server.stop();
+  }
+}
+
+const summary = {
   date: new Date().toISOString(),
   node: process.version,
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model,
-  model: `tiny ${variant}`,
-  sampler,
-  size: "512x512",
-  steps: 20,
-  generations,
-  medianTotalMs: Number(median(totals).toFixed(1)),
-  medianStepMs: Number(median(stepTimes).toFixed(2)),
-  medianSessionRunMs: Number(median(runs).toFixed(1)),
-  medianPrepareMs: Number(median(phases.map((p) => p.prepare)).toFixed(1)),
-  medianSamplingMs: Number(median(phases.map((p) => p.sampling)).toFixed(1)),
-  medianDecodingMs: Number(median(phases.map((p) => p.decoding)).toFixed(1)),
-  medianPngEncodeMs: Number(median(encodes).toFixed(1)),
-  medianOverheadShare: Number(median(overheadShares).toFixed(4)),
-  medianOverheadShareWithoutPng: Number(
-    median(totals.map((t, i) => (t - runs[i]! - encodes[i]!) / t)).toFixed(4),
-  ),
-  sessionRunCallsPerGeneration: runCalls,
-  peakRssMb: Number(peakRss.toFixed(1)),
-  rssAfterWarmupMb: Number(rssAfterWarmup.toFixed(1)),
-  rssAfterAllMb: Number(rssAfter.toFixed(1)),
-  rssGrowthMb: Number((rssAfter - rssAfterWarmup).toFixed(1)),
-  // Caches (sharp's, V8's heap) fill during the first generations; growth after that would be a leak.
-  rssGrowthAfterFirst10Mb: rssSamples.length > 1 ? Number((rssAfter - rssSamples[0]!).toFixed(1)) : null,
-  rssEvery10Mb: rssSamples.join(" "),
-  progressSamplesDuringGeneration: latency.samples,
-  progressMedianMs: Number(latency.medianMs.toFixed(1)),
-  progressMaxMs: Number(latency.maxMs.toFixed(1)),
+  loadAverageAtEnd: os.loadavg().map((x) => round2(x)),
+  size: `${SIZE}x${SIZE}`,
+  steps,
+  sampler: "Euler",
+  ortThreads: threads || "onnxruntime default",
+  models: results,
 };
-console.table(result);
-await mkdir("bench-results", { recursive: true });
-await writeFile(path.join("bench-results", "bench.json"), JSON.stringify(result, null, 2) + "\n");
-console.log("wrote bench-results/bench.json");
+await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
+await writeFile(path.join(ROOT, "bench-results", "bench.json"), JSON.stringify(summary, null, 2) + "\n");
+console.log(`\nload average at the end: ${summary.loadAverageAtEnd.join(" ")} on ${summary.cpus} CPUs; wrote bench-results/bench.json`);

@@ -272,8 +272,10 @@ class OnnxDiffusionModel implements DiffusionModel {
     };
     const [batch, channels, height, width] = shape;
     // diffusers' ONNX pipeline decodes one image at a time: half-precision VAE decoders give strange results for
-    // batches larger than one (pipeline_onnx_stable_diffusion.py; docs/engine-reference.md §1.2).
-    if (io.floatType === "float32" || batch === 1) return run(latents, shape);
+    // batches larger than one (pipeline_onnx_stable_diffusion.py; docs/engine-reference.md §1.2). A1111 decodes one
+    // at a time too (processing.py `decode_latent_batch`), and so does Serena at every precision: the decoder's
+    // activations at full resolution are its largest buffers, and onnxruntime's arena keeps the peak it reached.
+    if (batch === 1) return run(latents, shape);
     const perLatent = channels * height * width;
     const images: Float32Array[] = [];
     for (let i = 0; i < batch; i++) {
@@ -320,6 +322,10 @@ async function releaseAll(sessions: readonly (InferenceSession | null)[]): Promi
 export function sessionOptions(options: LoadModelOptions): InferenceSession.SessionOptions {
   return {
     executionProviders: options.executionProviders ?? ["cpu"],
+    // Memory patterns pre-plan one block per input shape and keep it: with the sizes a server sees, the CPU arena
+    // then holds a block per shape. Without them the arena reuses freed chunks; the UNet and VAE run as fast on the
+    // benchmark models and the resident set after a 512² job is about a third lower (docs/engine.md "Benchmark").
+    enableMemPattern: false,
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     ...(options.interOpNumThreads === undefined ? {} : { interOpNumThreads: options.interOpNumThreads }),
     ...(options.allowSpinning === false ? { extra: { session: { "intra_op.allow_spinning": "0", "inter_op.allow_spinning": "0" } } } : {}),

@@ -27,6 +27,15 @@ const { threads, executionProviders, loraDir, embeddingsDir } = workerData as {
 let engine: { dir: string; engine: LoadedEngine } | null = null;
 /** The engine being loaded, so that a listing asked for meanwhile waits for it rather than loading another. */
 let loading: Promise<LoadedEngine> | null = null;
+/**
+ * onnxruntime's CPU arena keeps every buffer a job needed until its session is released: a 1024² job at batch 2
+ * leaves gigabytes resident that later 512² jobs never use. After a job that left the process more than this above
+ * its resident size right after the model loaded, the model is released (which returns the arenas to the system)
+ * and loaded again at once, before the next job (`npm run bench`, docs/engine.md "Benchmark").
+ */
+const ARENA_ALLOWANCE_BYTES = 300 * 2 ** 20;
+/** The process's resident size right after the current model loaded. */
+let loadedRss = 0;
 /** `<lora:…>` tags are looked up here (rescanned when a name is not found, so new files need no restart). */
 const loras = loraDir === null ? undefined : new LoraCatalog(loraDir);
 
@@ -40,6 +49,8 @@ async function folderBytes(dir: string): Promise<number> {
 }
 
 async function engineFor(dir: string, id: number): Promise<LoadedEngine> {
+  // A reload after a large job may be under way: wait for it rather than loading a second copy.
+  if (loading !== null) await loading.catch(() => null);
   if (engine?.dir === dir) return engine.engine;
   await engine?.engine.release();
   engine = null;
@@ -52,6 +63,7 @@ async function engineFor(dir: string, id: number): Promise<LoadedEngine> {
     loading = null;
   }
   const ms = Math.round(performance.now() - started);
+  loadedRss = process.memoryUsage.rss();
   post({ kind: "model-loaded", id, dir, ms, bytes: await folderBytes(dir).catch(() => -1) });
   return engine.engine;
 }
@@ -91,4 +103,14 @@ port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMes
   } catch (error) {
     post({ kind: "error", id: message.id, error: serializeError(error) });
   }
+  await returnArenaMemory(message.modelDir, message.id).catch(() => undefined);
 });
+
+/** Releases and reloads the model when the last job grew onnxruntime's arenas past ARENA_ALLOWANCE_BYTES. */
+async function returnArenaMemory(dir: string, id: number): Promise<void> {
+  if (engine === null || engine.dir !== dir || process.memoryUsage.rss() - loadedRss <= ARENA_ALLOWANCE_BYTES) return;
+  const grown = engine.engine;
+  engine = null;
+  await grown.release();
+  await engineFor(dir, id);
+}
