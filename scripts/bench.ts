@@ -19,12 +19,13 @@
  *    against the model files' size + 300 MB. `/sdapi/v1/progress` is polled meanwhile (latency while generating).
  *
  * Environment: BENCH_MODELS=tiny,mid,full (default all three; full skipped when not generated), BENCH_ROUNDS (7),
- * BENCH_FULL_ROUNDS (1), BENCH_STEPS (20), BENCH_GENERATIONS (50; 0 skips the memory phase), BENCH_FULL_MEMORY=1
- * (memory phase on the full model too: long), SERENA_ORT_THREADS (as the server). Prints tables and writes
- * bench-results/bench.json.
+ * BENCH_FULL_ROUNDS (1), BENCH_STEPS (20), BENCH_FULL_STEPS (20; a full-size UNet call takes seconds on a CPU),
+ * BENCH_GENERATIONS (50; 0 skips the memory phase), BENCH_FULL_MEMORY=1 and BENCH_FULL_BREAKDOWN=1 (memory phase
+ * and in-process breakdown on the full model too: long, and a third copy of its weights in memory),
+ * SERENA_ORT_THREADS (as the server). Prints tables and writes bench-results/bench.json.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { MODEL_PRESETS, writeModel } from "../lib/engine/model-builder/index.ts";
@@ -38,7 +39,8 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const env = process.env;
 const rounds = Number(env.BENCH_ROUNDS ?? 7);
 const fullRounds = Number(env.BENCH_FULL_ROUNDS ?? 1);
-const steps = Number(env.BENCH_STEPS ?? 20);
+const defaultSteps = Number(env.BENCH_STEPS ?? 20);
+const fullSteps = Number(env.BENCH_FULL_STEPS ?? 20);
 const generations = Number(env.BENCH_GENERATIONS ?? 50);
 const wanted = new Set((env.BENCH_MODELS ?? "tiny,mid,full").split(","));
 const threads = Number(env.SERENA_ORT_THREADS ?? 0);
@@ -66,23 +68,32 @@ interface BenchModel {
   readonly name: string;
   readonly dir: string;
   readonly rounds: number;
+  readonly steps: number;
   readonly memory: boolean;
+  readonly breakdown: boolean;
 }
 
 async function models(): Promise<BenchModel[]> {
   const list: BenchModel[] = [];
-  if (wanted.has("tiny")) list.push({ name: "tiny (sd1-diffusers)", dir: await ensureTinyModel(path.join(os.tmpdir(), "serena-cache"), "sd1-diffusers"), rounds, memory: true });
+  if (wanted.has("tiny")) list.push({ name: "tiny (sd1-diffusers)", dir: await ensureTinyModel(path.join(os.tmpdir(), "serena-cache"), "sd1-diffusers"), rounds, steps: defaultSteps, memory: true, breakdown: true });
   if (wanted.has("mid")) {
     const dir = path.join(ROOT, ".cache", "models", "sd15-mid");
     if (!existsSync(path.join(dir, "model_index.json"))) {
       console.log(`generating sd15-mid into ${dir} …`);
       await writeModel(dir, MODEL_PRESETS["sd15-mid"], { floatType: "float32", linearWeights: "folded", withoutVaeEncoder: true });
     }
-    list.push({ name: "sd15-mid", dir, rounds, memory: true });
+    list.push({ name: "sd15-mid", dir, rounds, steps: defaultSteps, memory: true, breakdown: true });
   }
   const fullDir = env.BENCH_FULL_DIR ?? path.join(ROOT, ".cache", "models", "sd15");
   if (wanted.has("full")) {
-    if (existsSync(path.join(fullDir, "model_index.json"))) list.push({ name: "sd15 (full size)", dir: fullDir, rounds: fullRounds, memory: env.BENCH_FULL_MEMORY === "1" });
+    if (existsSync(path.join(fullDir, "model_index.json"))) list.push({
+        name: "sd15 (full size)",
+        dir: fullDir,
+        rounds: fullRounds,
+        steps: fullSteps,
+        memory: env.BENCH_FULL_MEMORY === "1",
+        breakdown: env.BENCH_FULL_BREAKDOWN === "1",
+      });
     else console.log(`full-size model skipped: ${fullDir} not generated (npm run make-model -- --preset sd15 --out ${path.relative(ROOT, fullDir)} --no-vae-encoder)`);
   }
   return list;
@@ -90,33 +101,39 @@ async function models(): Promise<BenchModel[]> {
 
 interface SpeedResult {
   rounds: number;
+  steps: number;
   floorMs: number;
   httpMs: number;
-  inProcessMs: number;
+  inProcessMs: number | null;
   /** Median over rounds of http ÷ floor of the same round. */
   ratio: number;
   ratioOfMedians: number;
   ratios: number[];
   floor: { textEncoderMs: number; unetMsPerStep: number; vaeMs: number };
-  breakdown: Record<string, number>;
-  loadMs: { floorSessions: number; server: number; inProcess: number };
+  breakdown: Record<string, number> | null;
+  loadMs: { floorSessions: number; server: number; inProcess: number | null };
+  /** Seconds per sampler step through HTTP: UNet call and JavaScript (in-process breakdown), else the floor's UNet call. */
   secondsPerIteration: number;
+  /** The server's resident set after its warm-up generation (model loaded, one 512² job done). */
+  rssAfterWarmupMb: number;
   responseBytes: number;
-  pngBytes: number;
+  pngBytes: number | null;
 }
 
 async function speed(model: BenchModel, server: BenchServer): Promise<SpeedResult> {
+  const steps = model.steps;
   let started = performance.now();
   const floor = await openFloor(model.dir, engineOptions);
   const floorLoad = performance.now() - started;
   started = performance.now();
-  const inProcess = await openInProcess(model.dir, engineOptions);
+  const inProcess = model.breakdown ? await openInProcess(model.dir, engineOptions) : null;
   const inProcessLoad = performance.now() - started;
   const body = { prompt: "a red fox in the snow", seed: 1, steps, width: SIZE, height: SIZE, sampler_name: "Euler" };
   // Warm-up: the server loads the model on its first job; every path runs once before anything is measured.
   await server.txt2img(body);
+  const rssAfterWarmupMb = server.rssMb();
   await floor.run(SIZE, SIZE, steps);
-  await inProcess.run(SIZE, SIZE, steps, 1);
+  await inProcess?.run(SIZE, SIZE, steps, 1);
 
   const floors: FloorTimes[] = [];
   const https: number[] = [];
@@ -129,27 +146,30 @@ async function speed(model: BenchModel, server: BenchServer): Promise<SpeedResul
       https.push(r.ms);
       responseBytes = r.bytes;
     },
-    async (round: number) => parts.push(await inProcess.run(SIZE, SIZE, steps, round + 1)),
+    async (round: number) => {
+      if (inProcess) parts.push(await inProcess.run(SIZE, SIZE, steps, round + 1));
+    },
   ];
   for (let round = 0; round < model.rounds; round++) {
     for (let k = 0; k < ways.length; k++) await ways[(round + k) % ways.length]!(round);
     process.stdout.write(`  round ${round + 1}/${model.rounds}: floor ${floors.at(-1)!.totalMs.toFixed(0)} ms, http ${https.at(-1)!.toFixed(0)} ms\n`);
   }
   await floor.release();
-  await inProcess.release();
+  await inProcess?.release();
 
   const ratios = https.map((h, i) => h / floors[i]!.totalMs);
   const floorMs = median(floors.map((f) => f.totalMs));
   const httpMs = median(https);
-  const inProcessMs = median(parts.map((p) => p.totalMs));
+  const inProcessMs = parts.length > 0 ? median(parts.map((p) => p.totalMs)) : null;
   const part = (key: keyof Breakdown) => median(parts.map((p) => p[key]));
-  const base64JsonMs = part("base64JsonMs");
-  const httpRemainder = median(https.map((h, i) => h - parts[i]!.totalMs - parts[i]!.base64JsonMs));
+  const base64JsonMs = parts.length > 0 ? part("base64JsonMs") : 0;
+  const httpRemainder = parts.length > 0 ? median(https.map((h, i) => h - parts[i]!.totalMs - parts[i]!.base64JsonMs)) : 0;
   return {
     rounds: model.rounds,
+    steps,
     floorMs: round1(floorMs),
     httpMs: round1(httpMs),
-    inProcessMs: round1(inProcessMs),
+    inProcessMs: inProcessMs === null ? null : round1(inProcessMs),
     ratio: Number(median(ratios).toFixed(3)),
     ratioOfMedians: Number((httpMs / floorMs).toFixed(3)),
     ratios: ratios.map((r) => Number(r.toFixed(3))),
@@ -158,7 +178,7 @@ async function speed(model: BenchModel, server: BenchServer): Promise<SpeedResul
       unetMsPerStep: round2(median(floors.map((f) => f.unetMs / steps))),
       vaeMs: round1(median(floors.map((f) => f.vaeMs))),
     },
-    breakdown: {
+    breakdown: parts.length === 0 ? null : {
       "tokenise + conditioning JS (ms)": round1(part("tokeniseMs")),
       "text encoder (ms)": round1(part("textEncoderMs")),
       "UNet per step (ms)": round2(part("unetMsPerStep")),
@@ -169,10 +189,13 @@ async function speed(model: BenchModel, server: BenchServer): Promise<SpeedResul
       "base64 + JSON (ms)": round1(base64JsonMs),
       "HTTP + worker messages (ms)": round1(httpRemainder),
     },
-    loadMs: { floorSessions: Math.round(floorLoad), server: server.loads[0] ?? -1, inProcess: Math.round(inProcessLoad) },
-    secondsPerIteration: Number((part("unetMsPerStep") / 1000 + part("jsMsPerStep") / 1000).toFixed(4)),
+    loadMs: { floorSessions: Math.round(floorLoad), server: server.loads[0] ?? -1, inProcess: inProcess ? Math.round(inProcessLoad) : null },
+    secondsPerIteration: Number(
+      (parts.length > 0 ? (part("unetMsPerStep") + part("jsMsPerStep")) / 1000 : median(floors.map((f) => f.unetMs / steps)) / 1000).toFixed(4),
+    ),
+    rssAfterWarmupMb: round1(rssAfterWarmupMb),
     responseBytes,
-    pngBytes: median(parts.map((p) => p.pngBytes)),
+    pngBytes: parts.length > 0 ? median(parts.map((p) => p.pngBytes)) : null,
   };
 }
 
@@ -254,8 +277,8 @@ for (const model of await models()) {
   const server = await startServer(model.dir);
   try {
     const s = await speed(model, server);
-    console.log(`${model.name}: Serena through HTTP ÷ floor = ${s.ratio.toFixed(3)} (median of ${s.rounds} interleaved rounds; target ≤ 1.10)`);
-    console.table({ floor: s.floorMs, http: s.httpMs, "in-process": s.inProcessMs, ...s.breakdown });
+    console.log(`${model.name}: Serena through HTTP ÷ floor = ${s.ratio.toFixed(3)} (median of ${s.rounds} interleaved rounds, ${s.steps} steps; target ≤ 1.10)`);
+    console.table({ floor: s.floorMs, http: s.httpMs, "in-process": s.inProcessMs, ...s.breakdown, "s/it": s.secondsPerIteration, "RSS after warm-up (MB)": s.rssAfterWarmupMb, "load (ms)": s.loadMs.server });
     const m = model.memory && generations > 0 ? await memory(model, server) : null;
     if (m) console.table(m);
     results[model.name] = { dir: model.dir, speed: s, memory: m };
@@ -271,11 +294,17 @@ const summary = {
   cpuModel: os.cpus()[0]?.model,
   loadAverageAtEnd: os.loadavg().map((x) => round2(x)),
   size: `${SIZE}x${SIZE}`,
-  steps,
   sampler: "Euler",
   ortThreads: threads || "onnxruntime default",
   models: results,
 };
-await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
-await writeFile(path.join(ROOT, "bench-results", "bench.json"), JSON.stringify(summary, null, 2) + "\n");
+// Models not run this time keep their last figures (a full-size run takes long; BENCH_MODELS picks what to redo).
+const file = path.join(ROOT, "bench-results", "bench.json");
+const previous = existsSync(file) ? (JSON.parse(await readFile(file, "utf8")) as { models?: Record<string, { date?: string }> }) : {};
+for (const [name, figures] of Object.entries(previous.models ?? {})) {
+  if (!(name in results)) results[name] = { date: figures.date ?? "earlier run", ...figures };
+}
+for (const name of Object.keys(results)) (results[name] as { date?: string }).date ??= summary.date;
+await mkdir(path.dirname(file), { recursive: true });
+await writeFile(file, JSON.stringify(summary, null, 2) + "\n");
 console.log(`\nload average at the end: ${summary.loadAverageAtEnd.join(" ")} on ${summary.cpus} CPUs; wrote bench-results/bench.json`);
