@@ -11,7 +11,7 @@ import type { Services } from "../../lib/platform/runtime/services.ts";
 import { apiClient, type ApiClient } from "../fixtures/api.ts";
 import { sampleRequests, sampleUrl, type SampleRequest } from "../fixtures/sample-requests.ts";
 import { ciServices, type TestEnv } from "../fixtures/services.ts";
-import { FuzzStats, runProperty, runs } from "./fuzz-runner.ts";
+import { defaultRuns, FuzzStats, runProperty, runs } from "./fuzz-runner.ts";
 import { buildImagePool, type ImageFile } from "./hostile-images.ts";
 import { notAKnownFinding } from "./known-platform-findings.ts";
 import { replyProblems } from "./reply-checks.ts";
@@ -126,5 +126,9 @@ describe("every route with Basic auth and CORS configured", () => {
 describe("the fuzz covers what it claims", () => {
   it("sent requests to every route of the route table", () => {
     for (const name of ROUTE_NAMES) expect(stats.casesOf(name), name).toBeGreaterThanOrEqual(runs(RUNS[name] ?? DEFAULT_RUNS));
+  });
+
+  it.skipIf(!defaultRuns)("ran at least 9,000 cases, its share of the 10,000 npm test runs", () => {
+    expect(stats.total).toBeGreaterThanOrEqual(9000);
   });
 });

@@ -20,7 +20,7 @@ import { getLearnedConditioningPromptSchedules } from "../../lib/engine/prompts/
 import { findSampler, samplerNamed, totalSteps } from "../../lib/engine/samplers/registry.ts";
 import { loadClipTokenizer, type ClipTokenizer } from "../../lib/engine/tokenizer/clip-tokenizer.ts";
 import { tinyA1111 } from "../fixtures/engine.ts";
-import { FuzzStats, runProperty } from "./fuzz-runner.ts";
+import { defaultRuns, FuzzStats, runProperty } from "./fuzz-runner.ts";
 import { longString, oddString, promptText } from "./hostile-values.ts";
 
 const PROMPT_FIELDS = ["prompt", "negative_prompt", "hr_prompt", "hr_negative_prompt"] as const;
@@ -122,4 +122,10 @@ describe("prompt strings on the real engine (tiny model)", () => {
     });
     await runProperty("prompts real engine", property, 100);
   }, 300_000);
+});
+
+describe("the prompt fuzz covers what it claims", () => {
+  it.skipIf(!defaultRuns)("ran at least 1,500 cases, its share of the 10,000 npm test runs", () => {
+    expect(stats.total).toBeGreaterThanOrEqual(1500);
+  });
 });

@@ -13,7 +13,7 @@ import { createServer, listen } from "../../lib/platform/server/server.ts";
 import { findRoute } from "../../lib/platform/server/router.ts";
 import { sampleRequests, sampleUrl, type SampleRequest } from "../fixtures/sample-requests.ts";
 import { ciServices } from "../fixtures/services.ts";
-import { FuzzStats, runProperty } from "./fuzz-runner.ts";
+import { defaultRuns, FuzzStats, runProperty } from "./fuzz-runner.ts";
 import { buildImagePool, type ImageFile } from "./hostile-images.ts";
 import { exchange, parseResponse, requestBytes, type WireRequest } from "./http-wire.ts";
 import { notAKnownFinding } from "./known-platform-findings.ts";
@@ -187,6 +187,12 @@ describe("framing", () => {
     await runProperty("server framing", property(cases), 400);
     await expectResponsive();
   }, 300_000);
+});
+
+describe("the fuzz over HTTP covers what it claims", () => {
+  it.skipIf(!defaultRuns)("ran at least 4,000 cases, its share of the 10,000 npm test runs", () => {
+    expect(stats.total).toBeGreaterThanOrEqual(4000);
+  });
 });
 
 describe("KNOWN_PLATFORM_FINDINGS are still findings", () => {
