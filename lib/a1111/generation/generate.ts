@@ -70,15 +70,15 @@ export async function renderOutput(plan: RequestPlan, result: GenerationResult, 
   const planned = result.events.blankMask ? Object.fromEntries(Object.entries(plan.extra).filter(([key]) => !MASK_DEPENDENT.includes(key))) : plan.extra;
   const extra = { ...planned, ...eventExtras(plan, result), ...notes };
   const infotexts = result.images.map((_, i) => imageInfotext(plan, i, result.model, extra));
-  const images: Buffer[] = [];
-  for (const [i, image] of result.images.entries()) {
-    images.push(
-      await encodeImage(
+  // All images at once: sharp encodes on libuv's thread pool, so a batch's images compress on every core.
+  const images = await Promise.all(
+    result.images.map((image, i) =>
+      encodeImage(
         { data: image.data, width: image.width, height: image.height, channels: 3 },
         { format: o.samples_format, quality: o.jpeg_quality, webpLossless: o.webp_lossless, text: o.enable_pnginfo ? { parameters: infotexts[i]! } : {} },
       ),
-    );
-  }
+    ),
+  );
   const info = generationInfo(plan, result.model, infotexts, extra);
   // Interrupted jobs return the images made so far; info lists the seeds of those images only.
   const made = { all_seeds: info.all_seeds.slice(0, images.length), all_subseeds: info.all_subseeds.slice(0, images.length) };
