@@ -1,0 +1,33 @@
+/**
+ * onnxruntime's CPU arena keeps the buffers of the largest job a session ran; the local backend's worker releases and
+ * reloads the model after a job that left the process more than 300 MB above its size right after the load
+ * (lib/platform/inference/local/worker.ts), so a server that once made a large image does not stay that large.
+ */
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { createLocalBackend } from "../../../lib/platform/inference/local/local-backend.ts";
+import { createLogger } from "../../../lib/platform/runtime/logger.ts";
+import { TEST_CACHE_DIR, tinyModelDir, txt2imgJob } from "../../fixtures/engine.ts";
+
+const logger = createLogger({ logLevel: "silent" });
+const info = vi.spyOn(logger, "info");
+let backend: ReturnType<typeof createLocalBackend> | undefined;
+afterAll(async () => {
+  await backend?.close?.();
+});
+
+const loads = () => info.mock.calls.filter(([message]) => message === "model loaded").length;
+
+describe("memory after a large job", () => {
+  it("is returned by reloading the model, and the next job runs on the reloaded one", async () => {
+    const modelDir = await tinyModelDir();
+    backend = createLocalBackend({ modelDir, modelsRoot: null, cacheDir: TEST_CACHE_DIR, ortThreads: 0 }, { logger });
+    const small = txt2imgJob({ prompt: "a cat", seed: 1, steps: 2, width: 64, height: 64 });
+    await backend.generate(small);
+    await backend.generate(small);
+    expect(loads()).toBe(1);
+    await backend.generate(txt2imgJob({ prompt: "a large cat", seed: 2, steps: 1, width: 1536, height: 1536 }));
+    const after = await backend.generate(small);
+    expect(loads()).toBe(2);
+    expect(after.images).toHaveLength(1);
+  });
+});
