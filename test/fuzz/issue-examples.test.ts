@@ -249,11 +249,34 @@ function everyExample(server: RunningServer, kind: ServerKind) {
     expectDocumented(batch, "POST", "/sdapi/v1/extra-batch-images", 422, "extra-batch-images ×8");
   });
 
-  it("3. webhooks to loopback (also as 0x7f000001) and the metadata address: 422 at submission", async () => {
-    for (const webhook of ["http://127.0.0.1:9/hook", "https://127.0.0.1:9/hook", "https://0x7f000001/hook", "https://169.254.169.254/latest/meta-data/"]) {
-      const reply = await post("/serena/v1/jobs", { type: "txt2img", request: txt2img, webhook });
-      expectDocumented(reply, "POST", "/serena/v1/jobs", 422, webhook);
-      expect(reply.text).toContain("webhook");
+  it("3. webhooks to loopback (also as 0x7f000001), private and metadata addresses: 422 at submission, never called", async () => {
+    // A listener on loopback counts the connections the server makes to it: there must be none.
+    let connections = 0;
+    const listener = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const { port } = listener.address() as net.AddressInfo;
+    try {
+      const webhooks = [
+        `http://127.0.0.1:${port}/hook`,
+        `https://127.0.0.1:${port}/hook`,
+        `https://0x7f000001:${port}/hook`,
+        `https://[::ffff:127.0.0.1]:${port}/hook`,
+        "https://10.0.0.1/hook",
+        "https://192.168.1.1/hook",
+        "https://169.254.169.254/latest/meta-data/",
+      ];
+      for (const webhook of webhooks) {
+        const reply = await post("/serena/v1/jobs", { type: "txt2img", request: txt2img, webhook });
+        expectDocumented(reply, "POST", "/serena/v1/jobs", 422, webhook);
+        expect(reply.text).toContain("webhook");
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise((resolve) => listener.close(resolve));
     }
   });
 
