@@ -29,13 +29,16 @@ let engine: { dir: string; engine: LoadedEngine } | null = null;
 let loading: Promise<LoadedEngine> | null = null;
 /**
  * onnxruntime's CPU arena keeps every buffer a job needed until its session is released: a 1024² job at batch 2
- * leaves gigabytes resident that later 512² jobs never use. After a job that left the process more than this above
- * its resident size right after the model loaded, the model is released (which returns the arenas to the system)
- * and loaded again at once, before the next job (`npm run bench`, docs/engine.md "Benchmark").
+ * leaves gigabytes resident that later 512² jobs never use. After a job that left the process more than an allowance
+ * above its resident size right after the model loaded, the model is released (which returns the arenas to the
+ * system) and loaded again at once, before the next job (`npm run bench`, docs/engine.md "Benchmark"). The allowance
+ * is 300 MB or the model's size, whichever is larger: a full-size SD 1.5 UNet needs about 2 GB of activations at
+ * 512² (batch 2), and reloading its 3.4 GB after every job would cost more than the memory is worth.
  */
-const ARENA_ALLOWANCE_BYTES = 300 * 2 ** 20;
-/** The process's resident size right after the current model loaded. */
+const MIN_ARENA_ALLOWANCE_BYTES = 300 * 2 ** 20;
+/** The process's resident size right after the current model loaded, and how far jobs may grow it. */
 let loadedRss = 0;
+let arenaAllowance = MIN_ARENA_ALLOWANCE_BYTES;
 /** `<lora:…>` tags are looked up here (rescanned when a name is not found, so new files need no restart). */
 const loras = loraDir === null ? undefined : new LoraCatalog(loraDir);
 
@@ -64,7 +67,9 @@ async function engineFor(dir: string, id: number): Promise<LoadedEngine> {
   }
   const ms = Math.round(performance.now() - started);
   loadedRss = process.memoryUsage.rss();
-  post({ kind: "model-loaded", id, dir, ms, bytes: await folderBytes(dir).catch(() => -1) });
+  const bytes = await folderBytes(dir).catch(() => -1);
+  arenaAllowance = Math.max(MIN_ARENA_ALLOWANCE_BYTES, bytes);
+  post({ kind: "model-loaded", id, dir, ms, bytes });
   return engine.engine;
 }
 
@@ -106,9 +111,9 @@ port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMes
   await returnArenaMemory(message.modelDir, message.id).catch(() => undefined);
 });
 
-/** Releases and reloads the model when the last job grew onnxruntime's arenas past ARENA_ALLOWANCE_BYTES. */
+/** Releases and reloads the model when the last job grew onnxruntime's arenas past their allowance. */
 async function returnArenaMemory(dir: string, id: number): Promise<void> {
-  if (engine === null || engine.dir !== dir || process.memoryUsage.rss() - loadedRss <= ARENA_ALLOWANCE_BYTES) return;
+  if (engine === null || engine.dir !== dir || process.memoryUsage.rss() - loadedRss <= arenaAllowance) return;
   const grown = engine.engine;
   engine = null;
   await grown.release();
