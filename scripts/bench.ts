@@ -22,7 +22,8 @@
  * BENCH_FULL_ROUNDS (1), BENCH_STEPS (20), BENCH_FULL_STEPS (20; a full-size UNet call takes seconds on a CPU),
  * BENCH_GENERATIONS (50; 0 skips the memory phase), BENCH_FULL_MEMORY=1 and BENCH_FULL_BREAKDOWN=1 (memory phase
  * and in-process breakdown on the full model too: long, and a third copy of its weights in memory),
- * SERENA_ORT_THREADS (as the server). Prints tables and writes bench-results/bench.json.
+ * SERENA_ORT_THREADS and SERENA_ORT_EXECUTION_PROVIDERS (read by the server, the floor and the in-process engine
+ * alike). Prints tables and writes bench-results/bench.json.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
@@ -47,7 +48,8 @@ const threads = Number(env.SERENA_ORT_THREADS ?? 0);
 const SIZE = 512;
 
 /** What the local backend's worker thread passes to loadEngine (lib/platform/inference/local/worker.ts). */
-const engineOptions: LoadModelOptions = { allowSpinning: false, executionProviders: ["cpu"], ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
+const providers = (env.SERENA_ORT_EXECUTION_PROVIDERS ?? "cpu").split(",").map((p) => p.trim().toLowerCase()).filter(Boolean);
+const engineOptions: LoadModelOptions = { allowSpinning: false, executionProviders: providers, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
 
 const median = (xs: readonly number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -296,6 +298,7 @@ const summary = {
   size: `${SIZE}x${SIZE}`,
   sampler: "Euler",
   ortThreads: threads || "onnxruntime default",
+  executionProviders: providers,
   models: results,
 };
 // Models not run this time keep their last figures (a full-size run takes long; BENCH_MODELS picks what to redo).
