@@ -240,7 +240,9 @@ async function main() {
       initCpuMs: Number(init.cpuMs.toFixed(1)),
       onnxruntime: onnxruntime.length > 0,
       heavyAtStart: deployed.startPackages.filter((p) => HEAVY_PACKAGES.some((h) => p.startsWith(h))).join(" "),
-      ok: onnxruntime.length === 0 && (!light || (init.cpuMs <= MAX_INIT_MS && deployed.startBytes <= MAX_START_BYTES)),
+      // The lower of the two estimates the init of an idle sandbox: on an idle machine the wall time (GC helper
+      // threads make the CPU time exceed it), on a loaded one the CPU time (the wall time waits for a core).
+      ok: onnxruntime.length === 0 && (!light || (Math.min(init.wallMs, init.cpuMs) <= MAX_INIT_MS && deployed.startBytes <= MAX_START_BYTES)),
       packages: deployed.packages.join(" "),
     });
   }
@@ -248,7 +250,7 @@ async function main() {
   const failing = rows.filter((r) => !r.ok);
   console.log(
     failing.length === 0
-      ? `all ${rows.length} functions within targets (light routes: init ≤ ${MAX_INIT_MS} ms of CPU and ≤ 1.5 MB loaded at start; none with onnxruntime)`
+      ? `all ${rows.length} functions within targets (light routes: init ≤ ${MAX_INIT_MS} ms (lower of wall and CPU) and ≤ 1.5 MB loaded at start; none with onnxruntime)`
       : `outside targets: ${failing.map((r) => r.function).join(", ")}`,
   );
   mkdirSync(path.dirname(values.json), { recursive: true });
