@@ -76,8 +76,10 @@ describe("a response over SERENA_MAX_RESPONSE_BYTES", () => {
 
   it("with a bucket: sends no images inline and every image as a URL, in order", async () => {
     const services = ciServices({ ...bucket.env, ...tiny });
-    const inline = GenerationResponse.parse((await apiClient(ciServices()).post(TXT2IMG, request)).json());
-    const reply = await apiClient(services).post(TXT2IMG, request);
+    // Four 384×256 placeholder PNGs come to about 26 kB of JSON inline, over the 20,000-byte limit.
+    const large = { ...request, width: 384, height: 256 };
+    const inline = GenerationResponse.parse((await apiClient(ciServices()).post(TXT2IMG, large)).json());
+    const reply = await apiClient(services).post(TXT2IMG, large);
     expect(reply.status, reply.text.slice(0, 300)).toBe(200);
     expect(reply.text.length).toBeLessThanOrEqual(20000);
     expect(reply.headers[STORED_IMAGES_HEADER]).toBe("stored");
