@@ -8,8 +8,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { buildComponentGraph, DEFAULT_MODEL_SEED, isModelPreset, MODEL_PRESET_NAMES, MODEL_PRESETS, writeModel } from "../lib/engine/model-builder/index.ts";
-import type { ComponentName, FloatType, LinearWeightLayout } from "../lib/engine/model-builder/index.ts";
+import { buildComponentGraph, componentsOf, DEFAULT_MODEL_SEED, isModelPreset, MODEL_PRESET_NAMES, MODEL_PRESETS, writeModel } from "../lib/engine/model-builder/index.ts";
+import type { FloatType, LinearWeightLayout } from "../lib/engine/model-builder/index.ts";
 import { TINY_INPAINTING_VARIANT, TINY_MODEL_VARIANTS, writeTinyModel } from "../lib/engine/tiny-model/index.ts";
 import type { TinyModelVariant } from "../lib/engine/tiny-model/index.ts";
 
@@ -17,7 +17,8 @@ const HELP = `Usage: node scripts/make-model.ts --preset NAME --out DIR [options
        node scripts/make-model.ts --tiny VARIANT --out DIR
 
 Writes an ONNX Stable Diffusion folder (optimum layout: model_index.json, scheduler, tokenizer, text_encoder, unet,
-vae_decoder, vae_encoder, each model.onnx + model.onnx_data + config.json) whose graphs have the real diffusers /
+vae_decoder, vae_encoder, each model.onnx + model.onnx_data + config.json; SDXL presets add text_encoder_2 and
+tokenizer_2, refiners have no text_encoder) whose graphs have the real diffusers /
 transformers module structure, parameter names and node names, with seeded random weights.
 
 Options:
@@ -84,9 +85,8 @@ const config = values.inpainting ? { ...MODEL_PRESETS[preset], unet: { ...MODEL_
 const options = { floatType, linearWeights, textEncoderHiddenStates: values["hidden-states"], withoutVaeEncoder: values["no-vae-encoder"], seed };
 
 if (values.count) {
-  const components: ComponentName[] = ["text_encoder", "unet", "vae_decoder", "vae_encoder"];
-  for (const component of components) {
-    console.log(`${component.padEnd(13)} ${buildComponentGraph(config, component, options).parameterCount().toLocaleString("en-US")}`);
+  for (const component of componentsOf(config, options)) {
+    console.log(`${component.padEnd(15)} ${buildComponentGraph(config, component, options).parameterCount().toLocaleString("en-US")}`);
   }
   process.exit(0);
 }

@@ -7,7 +7,7 @@ import { embedding, gelu, layerNorm, linear, quickGelu, scaledDotProductAttentio
 /**
  * transformers' CLIPTextModel (src/transformers/models/clip/modeling_clip.py: CLIPTextTransformer, CLIPEncoderLayer,
  * CLIPAttention, CLIPMLP) as optimum exports it: `input_ids` int64 [B, S] → `last_hidden_state` [B, S, D] and
- * `pooler_output` [B, D]; with `hiddenStates`, also `hidden_states.0` … `hidden_states.N` (optimum's
+ * `pooler_output` [B, D] (CLIPTextModelWithProjection: `text_embeds` [B, P] first, no `pooler_output`); with `hiddenStates`, also `hidden_states.0` … `hidden_states.N` (optimum's
  * output_hidden_states: the embeddings, then each layer's output; the last one precedes final_layer_norm). A1111's
  * "clip skip" n reads hidden_states.(N − n + 1) and applies final_layer_norm itself.
  */
@@ -17,6 +17,13 @@ const AXES = { batch: "batch_size", sequence: "sequence_length" } as const;
 export interface TextEncoderOptions {
   /** Also output every hidden state (`hidden_states.0..N`). */
   readonly hiddenStates?: boolean;
+  /**
+   * transformers' CLIPTextModelWithProjection (SDXL's text_encoder_2): the pooled output goes through
+   * `text_projection` (a Linear without bias, at the top level, not under text_model), and the outputs are
+   * optimum's CLIPTextWithProjectionOnnxConfig's: `text_embeds` [B, projection_dim], `last_hidden_state`, then the
+   * hidden states.
+   */
+  readonly withProjection?: boolean;
 }
 
 /** The most negative finite value of the float type, which transformers' causal mask puts above the diagonal. */
@@ -87,8 +94,16 @@ export function buildTextEncoderGraph(config: ClipTextConfig, options: GraphOpti
   const eos = model.op("ArgMax", [ids], { axis: { int: -1 }, keepdims: { int: 1 } });
   const pooled = model.op("GatherND", [last, eos], { batch_dims: { int: 1 } });
 
-  graph.output(last, "last_hidden_state", type, [AXES.batch, AXES.sequence, dim]);
-  graph.output(pooled, "pooler_output", type, [AXES.batch, dim]);
+  if (textOptions.withProjection === true) {
+    const projected = linear(graph.root().child("text_projection"), pooled, dim, config.projection_dim, false);
+    // optimum marks text_embeds' axis 1 "sequence_length" (CLIPTextWithProjectionOnnxConfig.outputs), so exports
+    // carry a symbolic width there: the pooled width is read from the UNet's text_embeds input instead.
+    graph.output(projected, "text_embeds", type, [AXES.batch, AXES.sequence]);
+    graph.output(last, "last_hidden_state", type, [AXES.batch, AXES.sequence, dim]);
+  } else {
+    graph.output(last, "last_hidden_state", type, [AXES.batch, AXES.sequence, dim]);
+    graph.output(pooled, "pooler_output", type, [AXES.batch, dim]);
+  }
   if (textOptions.hiddenStates === true) {
     hidden.forEach((value, i) => graph.output(value, `hidden_states.${i}`, type, [AXES.batch, AXES.sequence, dim]));
   }

@@ -45,8 +45,19 @@ export interface UNetConfig {
   readonly freq_shift: number;
   readonly downsample_padding: number;
   readonly act_fn: "silu";
-  /** SDXL's "text_time" (added time ids and pooled text) is not built yet; null for SD 1.x/2.x. */
+  /**
+   * SDXL's "text_time": the UNet also takes the pooled text embedding (`text_embeds`) and the size/crop/aesthetic
+   * conditioning (`time_ids`), embedded and added to the time embedding (UNet2DConditionModel `get_aug_embed`);
+   * null for SD 1.x/2.x.
+   */
   readonly addition_embed_type: "text_time" | null;
+  /** Width of each time id's sinusoidal embedding (`add_time_proj`); 256 in SDXL, null without text_time. */
+  readonly addition_time_embed_dim: number | null;
+  /**
+   * `add_embedding.linear_1`'s input width: the pooled text width plus one `addition_time_embed_dim` per time id
+   * (SDXL base 1280 + 6·256 = 2816, refiner 1280 + 5·256 = 2560); null without text_time.
+   */
+  readonly projection_class_embeddings_input_dim: number | null;
 }
 
 export interface VaeConfig {
@@ -95,14 +106,24 @@ export interface SchedulerConfig {
   readonly trained_betas: null;
 }
 
+/** SDXL's second text encoder (transformers CLIPTextModelWithProjection, OpenCLIP ViT-bigG in the real model). */
+export interface SecondTextEncoder {
+  readonly config: ClipTextConfig;
+  /** tokenizer_2's pad token: "!" in SDXL (OpenCLIP pads with id 0). */
+  readonly padToken: string;
+}
+
 /** Everything a model folder is built from. */
 export interface ModelConfig {
   readonly unet: UNetConfig;
   readonly vae: VaeConfig;
-  readonly textEncoder: ClipTextConfig;
+  /** text_encoder (CLIPTextModel); null for SDXL refiners, which condition on text_encoder_2 alone. */
+  readonly textEncoder: ClipTextConfig | null;
   readonly scheduler: SchedulerConfig;
   /** The tokenizer's pad token: "<|endoftext|>" for SD 1.x, "!" for SD 2.x (OpenCLIP pads with id 0). */
   readonly padToken: string;
+  /** SDXL: text_encoder_2 and tokenizer_2; absent for SD 1.x/2.x. */
+  readonly textEncoder2?: SecondTextEncoder;
 }
 
 /** The value of a per-block setting for down block `index`. */
@@ -128,8 +149,8 @@ export function checkUNetConfig(config: UNetConfig): void {
   if (config.down_block_types.length !== blocks || config.up_block_types.length !== blocks) {
     throw new RangeError(`down_block_types and up_block_types need ${blocks} entries, one per block_out_channels`);
   }
-  if (config.addition_embed_type !== null) {
-    throw new RangeError(`addition_embed_type "${config.addition_embed_type}" (SDXL) is not built yet`);
+  if (config.addition_embed_type === "text_time" && (config.addition_time_embed_dim === null || config.projection_class_embeddings_input_dim === null)) {
+    throw new RangeError("addition_embed_type text_time needs addition_time_embed_dim and projection_class_embeddings_input_dim");
   }
   config.block_out_channels.forEach((channels, index) => {
     if (channels % config.norm_num_groups !== 0) {
@@ -156,6 +177,21 @@ export function checkClipTextConfig(config: ClipTextConfig): void {
   if (config.hidden_size % config.num_attention_heads !== 0) {
     throw new RangeError(`hidden_size ${config.hidden_size} does not split into ${config.num_attention_heads} heads`);
   }
+}
+
+/**
+ * The number of SDXL time ids the UNet's `add_embedding` takes beside a pooled text embedding of `textEmbedsWidth`
+ * (diffusers StableDiffusionXLPipeline `_get_add_time_ids` checks the same sum): 6 for the base model (original size,
+ * crop, target size), 5 for the refiner (original size, crop, aesthetic score).
+ */
+export function addedTimeIds(config: UNetConfig, textEmbedsWidth: number): number {
+  const timeDim = config.addition_time_embed_dim ?? 0;
+  const input = config.projection_class_embeddings_input_dim ?? 0;
+  const count = (input - textEmbedsWidth) / timeDim;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`projection_class_embeddings_input_dim ${input} is not ${textEmbedsWidth} plus a whole number of ${timeDim}-wide time ids`);
+  }
+  return count;
 }
 
 /** The VAE's spatial factor: one 2× downsampler per block but the last (8 for every SD VAE). */

@@ -1,13 +1,14 @@
-export type { ClipTextConfig, DownBlockType, ModelConfig, SchedulerConfig, UNetConfig, UpBlockType, VaeConfig } from "./configs.ts";
-export { attentionHeads, vaeScaleFactor } from "./configs.ts";
+export type { ClipTextConfig, DownBlockType, ModelConfig, SchedulerConfig, SecondTextEncoder, UNetConfig, UpBlockType, VaeConfig } from "./configs.ts";
+export { addedTimeIds, attentionHeads, vaeScaleFactor } from "./configs.ts";
 export { ExportGraph, Scope } from "./export-graph.ts";
 export type { FloatType, GraphParameter, LinearWeightLayout } from "./export-graph.ts";
 export { isModelPreset, MODEL_PRESET_NAMES, MODEL_PRESETS } from "./presets.ts";
 export type { ModelPreset } from "./presets.ts";
 export { buildTextEncoderGraph } from "./clip-text.ts";
 export { buildUNetGraph } from "./unet.ts";
+export type { UNetGraphOptions } from "./unet.ts";
 export { buildVaeDecoderGraph, buildVaeEncoderGraph } from "./vae.ts";
 export { parameterValues } from "./weights.ts";
 export { EXTERNAL_DATA_FILE, writeOnnxModel } from "./write-onnx.ts";
-export { buildComponentGraph, CLIP_TOKENIZER_DIR, DEFAULT_MODEL_SEED, folderConfigs, writeModel } from "./write-model.ts";
+export { buildComponentGraph, CLIP_TOKENIZER_DIR, componentsOf, DEFAULT_MODEL_SEED, folderConfigs, writeModel } from "./write-model.ts";
 export type { BuildOptions, ComponentName, WriteModelOptions } from "./write-model.ts";

@@ -9,7 +9,13 @@ import type { ClipTextConfig, ModelConfig, SchedulerConfig, UNetConfig, VaeConfi
  * - SD 2.1 (768-v): huggingface.co/stabilityai/stable-diffusion-2-1, the same files; its text encoder is OpenCLIP
  *   ViT-H/14 with the last of its 24 layers dropped (23 layers, GELU, 1024 wide, 16 heads).
  *
- * `sd15-mid` and `sd15-tiny` keep SD 1.5's structure (the same block types, module names and IO) at smaller sizes.
+ * - SDXL 1.0: huggingface.co/stabilityai/stable-diffusion-xl-base-1.0, files unet/config.json, vae/config.json,
+ *   text_encoder/config.json (CLIP ViT-L, as SD 1.5's), text_encoder_2/config.json (OpenCLIP ViT-bigG/14 as
+ *   transformers' CLIPTextModelWithProjection: 32 layers, GELU, 1280 wide, 20 heads, a 1280 × 1280 projection) and
+ *   scheduler/scheduler_config.json (EulerDiscreteScheduler).
+ *
+ * `sd15-mid` and `sd15-tiny` keep SD 1.5's structure (the same block types, module names and IO) at smaller sizes;
+ * `sdxl-tiny` and `sdxl-refiner-tiny` do the same for SDXL's base model and its refiner.
  */
 
 const SD_SCHEDULER_COMMON = {
@@ -40,6 +46,8 @@ const SD_UNET_COMMON = {
   downsample_padding: 1,
   act_fn: "silu",
   addition_embed_type: null,
+  addition_time_embed_dim: null,
+  projection_class_embeddings_input_dim: null,
 } as const;
 
 const SD_DOWN_BLOCKS = ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"] as const;
@@ -180,6 +188,88 @@ const SD15_TINY_TEXT_ENCODER: ClipTextConfig = {
   projection_dim: 32,
 };
 
+const SDXL_SCHEDULER: SchedulerConfig = { ...SD15_SCHEDULER, _class_name: "EulerDiscreteScheduler" };
+
+/** SDXL 1.0's UNet: three levels (no attention at the first), 2/10 transformer layers deeper down, 64-channel heads. */
+export const SDXL_UNET: UNetConfig = {
+  ...SD_UNET_COMMON,
+  sample_size: 128,
+  down_block_types: ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+  up_block_types: ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+  block_out_channels: [320, 640, 1280],
+  layers_per_block: 2,
+  attention_head_dim: [5, 10, 20],
+  cross_attention_dim: 2048,
+  transformer_layers_per_block: [1, 2, 10],
+  use_linear_projection: true,
+  upcast_attention: false,
+  addition_embed_type: "text_time",
+  addition_time_embed_dim: 256,
+  projection_class_embeddings_input_dim: 2816,
+};
+
+/** SDXL's VAE: SD's AutoencoderKL architecture retrained, with its own scaling factor. */
+const SDXL_VAE: VaeConfig = { ...SD15_VAE, sample_size: 1024, scaling_factor: 0.13025 };
+
+/** OpenCLIP ViT-bigG/14's text tower with its projection, as SDXL's text_encoder_2/config.json has it. */
+export const SDXL_TEXT_ENCODER_2: ClipTextConfig = {
+  ...CLIP_TOKENS,
+  hidden_size: 1280,
+  intermediate_size: 5120,
+  num_hidden_layers: 32,
+  num_attention_heads: 20,
+  hidden_act: "gelu",
+  layer_norm_eps: 1e-5,
+  projection_dim: 1280,
+};
+
+/**
+ * SDXL's structure at tiny widths: the same three levels and block types (DownBlock2D first, so no attention over
+ * the 128 × 128 latent of a 1024² image), per-block transformer depths, linear projections and the text_time
+ * conditioning (a 32-wide pooled embedding and 6 time ids of 16 channels), one resnet per level. The two text
+ * encoders are 32 (CLIP-L-like) and 64 (bigG-like) wide, so the UNet reads a 96-wide context.
+ */
+const SDXL_TINY_TEXT_ENCODER: ClipTextConfig = { ...SD15_TINY_TEXT_ENCODER, num_hidden_layers: 3 };
+const SDXL_TINY_TEXT_ENCODER_2: ClipTextConfig = {
+  ...SDXL_TEXT_ENCODER_2,
+  hidden_size: 64,
+  intermediate_size: 128,
+  num_hidden_layers: 3,
+  num_attention_heads: 4,
+  projection_dim: 32,
+};
+
+const SDXL_TINY_UNET: UNetConfig = {
+  ...SDXL_UNET,
+  sample_size: 128,
+  block_out_channels: [16, 32, 64],
+  layers_per_block: 1,
+  attention_head_dim: [1, 2, 4],
+  transformer_layers_per_block: [1, 1, 2],
+  cross_attention_dim: 96,
+  norm_num_groups: 8,
+  addition_time_embed_dim: 16,
+  projection_class_embeddings_input_dim: 32 + 6 * 16,
+};
+
+const SDXL_TINY_VAE: VaeConfig = { ...SD15_TINY_VAE, sample_size: 1024, scaling_factor: 0.13025 };
+
+/**
+ * SDXL's refiner in miniature: text_encoder_2 alone (its 64-wide context), four levels with plain blocks at both
+ * ends as the real refiner (stabilityai/stable-diffusion-xl-refiner-1.0 unet/config.json), and 5 time ids (original
+ * size, crop, aesthetic score). It shares sdxl-tiny's VAE, so the two have one latent space.
+ */
+const SDXL_REFINER_TINY_UNET: UNetConfig = {
+  ...SDXL_TINY_UNET,
+  down_block_types: ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+  up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+  block_out_channels: [16, 32, 64, 64],
+  attention_head_dim: [1, 2, 4, 4],
+  transformer_layers_per_block: 1,
+  cross_attention_dim: 64,
+  projection_class_embeddings_input_dim: 32 + 5 * 16,
+};
+
 export const MODEL_PRESETS = {
   sd15: { unet: SD15_UNET, vae: SD15_VAE, textEncoder: SD15_TEXT_ENCODER, scheduler: SD15_SCHEDULER, padToken: "<|endoftext|>" },
   "sd15-mid": { unet: SD15_MID_UNET, vae: SD15_MID_VAE, textEncoder: SD15_MID_TEXT_ENCODER, scheduler: SD15_SCHEDULER, padToken: "<|endoftext|>" },
@@ -191,6 +281,30 @@ export const MODEL_PRESETS = {
     padToken: "<|endoftext|>",
   },
   sd21: { unet: SD21_UNET, vae: { ...SD15_VAE, sample_size: 768 }, textEncoder: SD21_TEXT_ENCODER, scheduler: SD21_SCHEDULER, padToken: "!" },
+  sdxl: {
+    unet: SDXL_UNET,
+    vae: SDXL_VAE,
+    textEncoder: SD15_TEXT_ENCODER,
+    textEncoder2: { config: SDXL_TEXT_ENCODER_2, padToken: "!" },
+    scheduler: SDXL_SCHEDULER,
+    padToken: "<|endoftext|>",
+  },
+  "sdxl-tiny": {
+    unet: SDXL_TINY_UNET,
+    vae: SDXL_TINY_VAE,
+    textEncoder: SDXL_TINY_TEXT_ENCODER,
+    textEncoder2: { config: SDXL_TINY_TEXT_ENCODER_2, padToken: "!" },
+    scheduler: SDXL_SCHEDULER,
+    padToken: "<|endoftext|>",
+  },
+  "sdxl-refiner-tiny": {
+    unet: SDXL_REFINER_TINY_UNET,
+    vae: SDXL_TINY_VAE,
+    textEncoder: null,
+    textEncoder2: { config: SDXL_TINY_TEXT_ENCODER_2, padToken: "!" },
+    scheduler: SDXL_SCHEDULER,
+    padToken: "!",
+  },
 } as const satisfies Record<string, ModelConfig>;
 
 export type ModelPreset = keyof typeof MODEL_PRESETS;

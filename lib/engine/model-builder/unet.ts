@@ -1,5 +1,5 @@
 import type { Dim } from "../tiny-model/onnx-graph-builder.ts";
-import { attentionHeads, checkUNetConfig, perBlock } from "./configs.ts";
+import { addedTimeIds, attentionHeads, checkUNetConfig, perBlock } from "./configs.ts";
 import type { UNetConfig } from "./configs.ts";
 import { ExportGraph } from "./export-graph.ts";
 import type { GraphOptions, Scope } from "./export-graph.ts";
@@ -10,7 +10,8 @@ import { conv2d, gelu, groupNorm, layerNorm, linear, linear2d, scaledDotProductA
  * diffusers' UNet2DConditionModel (src/diffusers/models/unets/unet_2d_condition.py and unet_2d_blocks.py,
  * resnet.py, transformers/transformer_2d.py, attention.py, embeddings.py) as an ONNX graph with the IO optimum
  * writes (optimum ≥ 1.24: `timestep` a float scalar): `sample` [B, in_channels, h, w], `timestep` [],
- * `encoder_hidden_states` [B, S, cross_attention_dim] → `out_sample` [B, out_channels, h, w].
+ * `encoder_hidden_states` [B, S, cross_attention_dim] (and for SDXL's text_time, `text_embeds` [B, pooled] and
+ * `time_ids` [B, n]) → `out_sample` [B, out_channels, h, w].
  */
 
 /** optimum's dynamic axis names (UNetOnnxConfig.inputs/outputs). */
@@ -86,31 +87,75 @@ function unetResnet(scope: Scope, x: string, inChannels: number, outChannels: nu
   return resnetBlock(scope, x, inChannels, outChannels, norm, { temb: unet.temb, channels: unet.tembChannels });
 }
 
+/**
+ * diffusers' `Timesteps` (embeddings.get_timestep_embedding) on a 1-D tensor of `values`: in float32, exponent
+ * −ln(10000)·i/(half − freq_shift), sin and cos of value·exp(exponent), cos first with flip_sin_to_cos. [N, dim].
+ */
+function sinusoidalEmbedding(proj: Scope, values: string, dim: number, config: UNetConfig): string {
+  const half = dim / 2;
+  const frequencies = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / (half - config.freq_shift)));
+  const column = proj.op("Unsqueeze", [proj.graph.floatType === "float32" ? values : proj.cast(values, "float32"), proj.int64([1])]);
+  const phases = proj.op("Mul", [column, proj.constant("float32", [1, half], frequencies)]);
+  const sin = proj.op("Sin", [phases]);
+  const cos = proj.op("Cos", [phases]);
+  return proj.op("Concat", config.flip_sin_to_cos ? [cos, sin] : [sin, cos], { axis: { int: 1 } });
+}
+
+/** TimestepEmbedding: linear_1 → SiLU → linear_2 (each Linear on a 2-D input, so a Gemm). */
+function timestepMlp(mlp: Scope, x: string, inChannels: number, channels: number): string {
+  const hidden = silu(mlp.child("act"), linear2d(mlp.child("linear_1"), x, inChannels, channels));
+  return linear2d(mlp.child("linear_2"), hidden, channels, channels);
+}
+
 /** Timesteps (sinusoidal, flip_sin_to_cos, freq_shift) then TimestepEmbedding (linear_1 → SiLU → linear_2). */
 function timeEmbedding(root: Scope, timestep: string, sample: string, config: UNetConfig): string {
   const channels = config.block_out_channels[0];
   const graph = root.graph;
   // `timesteps.expand(sample.shape[0])` (UNet2DConditionModel.get_time_embed): one timestep per sample.
   const timesteps = root.op("Expand", [timestep, root.op("Shape", [sample], { start: { int: 0 }, end: { int: 1 } })]);
-  const proj = root.child("time_proj");
-  // embeddings.get_timestep_embedding: exponent = −ln(10000)·i/(half − freq_shift), computed in float32.
-  const half = channels / 2;
-  const frequencies = Array.from({ length: half }, (_, i) => Math.exp((-Math.log(10000) * i) / (half - config.freq_shift)));
-  const column = proj.op("Unsqueeze", [graph.floatType === "float32" ? timesteps : proj.cast(timesteps, "float32"), proj.int64([1])]);
-  const phases = proj.op("Mul", [column, proj.constant("float32", [1, half], frequencies)]);
-  const sin = proj.op("Sin", [phases]);
-  const cos = proj.op("Cos", [phases]);
-  const sinusoid = proj.op("Concat", config.flip_sin_to_cos ? [cos, sin] : [sin, cos], { axis: { int: 1 } });
+  const sinusoid = sinusoidalEmbedding(root.child("time_proj"), timesteps, channels, config);
   // `t_emb.to(dtype=sample.dtype)`.
   const embedded = graph.floatType === "float32" ? sinusoid : root.cast(sinusoid, graph.floatType);
-  const mlp = root.child("time_embedding");
-  const hidden = silu(mlp.child("act"), linear2d(mlp.child("linear_1"), embedded, channels, 4 * channels));
-  return linear2d(mlp.child("linear_2"), hidden, 4 * channels, 4 * channels);
+  return timestepMlp(root.child("time_embedding"), embedded, channels, 4 * channels);
+}
+
+/**
+ * SDXL's added conditioning (UNet2DConditionModel.get_aug_embed, addition_embed_type "text_time"): every time id
+ * through `add_time_proj` (Timesteps of addition_time_embed_dim), reshaped to [B, ids·dim], concatenated after the
+ * pooled `text_embeds` (in float32, as torch promotes the mix), cast to the model's type and passed through
+ * `add_embedding` (a TimestepEmbedding) to the time embedding's width. The caller adds it to the time embedding.
+ */
+function addedEmbedding(root: Scope, textEmbeds: string, timeIds: string, textEmbedsWidth: number, timeIdCount: number, config: UNetConfig): string {
+  const graph = root.graph;
+  const dim = config.addition_time_embed_dim!;
+  const proj = root.child("add_time_proj");
+  const flat = proj.op("Reshape", [timeIds, proj.int64([-1])]);
+  const sinusoid = sinusoidalEmbedding(proj, flat, dim, config);
+  // `time_embeds.reshape((text_embeds.shape[0], -1))`.
+  const batch = root.op("Shape", [textEmbeds], { start: { int: 0 }, end: { int: 1 } });
+  const timeEmbeds = root.op("Reshape", [sinusoid, root.op("Concat", [batch, root.int64([-1])], { axis: { int: 0 } })]);
+  const text = graph.floatType === "float32" ? textEmbeds : root.cast(textEmbeds, "float32");
+  const concatenated = root.op("Concat", [text, timeEmbeds], { axis: { int: -1 } });
+  // `add_embeds.to(emb.dtype)`.
+  const addEmbeds = graph.floatType === "float32" ? concatenated : root.cast(concatenated, graph.floatType);
+  const inputWidth = textEmbedsWidth + timeIdCount * dim;
+  return timestepMlp(root.child("add_embedding"), addEmbeds, inputWidth, 4 * config.block_out_channels[0]);
+}
+
+/** What the UNet is built with beyond its config. */
+export interface UNetGraphOptions {
+  /**
+   * With addition_embed_type "text_time": the pooled text embedding's width (text_encoder_2's projection_dim, 1280
+   * in SDXL); the time ids are what projection_class_embeddings_input_dim leaves.
+   */
+  readonly textEmbedsWidth?: number;
 }
 
 /** Builds the UNet graph (parameters declared, not generated). */
-export function buildUNetGraph(config: UNetConfig, options: GraphOptions): ExportGraph {
+export function buildUNetGraph(config: UNetConfig, options: GraphOptions, unetOptions: UNetGraphOptions = {}): ExportGraph {
   checkUNetConfig(config);
+  const textTime = config.addition_embed_type === "text_time";
+  if (textTime && unetOptions.textEmbedsWidth === undefined) throw new RangeError("a text_time UNet needs the pooled text embedding's width");
   const graph = new ExportGraph("main_graph", options);
   const type = options.floatType;
   const root = graph.root();
@@ -120,7 +165,15 @@ export function buildUNetGraph(config: UNetConfig, options: GraphOptions): Expor
 
   const channels = config.block_out_channels;
   const blocks = channels.length;
-  const temb = timeEmbedding(root, timestep, sample, config);
+  let temb = timeEmbedding(root, timestep, sample, config);
+  if (textTime) {
+    // optimum's UNetOnnxConfig: `text_embeds` and `time_ids` with a dynamic batch axis only.
+    const width = unetOptions.textEmbedsWidth!;
+    const count = addedTimeIds(config, width);
+    const textEmbeds = graph.input("text_embeds", type, [AXES.batch, width]);
+    const timeIds = graph.input("time_ids", type, [AXES.batch, count]);
+    temb = root.op("Add", [temb, addedEmbedding(root, textEmbeds, timeIds, width, count, config)]);
+  }
   const unet: UNetContext = { config, temb, tembChannels: 4 * channels[0], context };
   const layers = (index: number) => perBlock(config.transformer_layers_per_block, index, blocks);
 

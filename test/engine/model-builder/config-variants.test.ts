@@ -68,9 +68,12 @@ describe("inpainting UNet (in_channels 9: latents, mask, masked-image latents)",
     }
   });
 
-  it("refuses SDXL's added conditioning, which is not built yet", () => {
-    expect(() => buildUNetGraph({ ...TINY.unet, addition_embed_type: "text_time" }, { floatType: "float32", linearWeights: "named" })).toThrow(
-      /SDXL/,
-    );
+  it("refuses SDXL's added conditioning without its widths", () => {
+    const options = { floatType: "float32", linearWeights: "named" } as const;
+    expect(() => buildUNetGraph({ ...TINY.unet, addition_embed_type: "text_time" }, options, { textEmbedsWidth: 32 })).toThrow(/addition_time_embed_dim/);
+    const sdxl = MODEL_PRESETS["sdxl-tiny"].unet;
+    expect(() => buildUNetGraph(sdxl, options)).toThrow(/pooled text embedding/);
+    // 32 + 6·16 is not 30 plus whole 16-wide time ids.
+    expect(() => buildUNetGraph(sdxl, options, { textEmbedsWidth: 30 })).toThrow(/whole number/);
   });
 });

@@ -74,3 +74,35 @@ describe("SD 1.5 parameter shapes", () => {
     expect(parameter("sd21", "unet", "down_blocks.0.attentions.0.proj_in.weight")?.dims).toEqual([320, 320]);
   });
 });
+
+describe("SDXL 1.0 parameter counts", () => {
+  // stabilityai/stable-diffusion-xl-base-1.0 as torch counts its modules (the SDXL paper, Podell et al. 2023,
+  // Table 1, rounds them to a 2.6B UNet and 817M of text encoders): UNet 2,567,463,684 (sd_xl_base_1.0.safetensors'
+  // model.diffusion_model tensors hold as many values), CLIP ViT-L 123,060,480, OpenCLIP ViT-bigG with projection
+  // 694,659,840, the counts SDXL training scripts print for the diffusers checkpoint.
+  it("UNet2DConditionModel with text_time conditioning has 2,567,463,684 parameters", () => {
+    expect(count("sdxl", "unet")).toBe(2_567_463_684);
+  });
+
+  it("CLIPTextModelWithProjection (OpenCLIP ViT-bigG/14) has 694,659,840 parameters", () => {
+    expect(count("sdxl", "text_encoder_2")).toBe(694_659_840);
+  });
+
+  it("the two text encoders together have the paper's 817M", () => {
+    expect(Math.floor((count("sdxl", "text_encoder") + count("sdxl", "text_encoder_2")) / 1e6)).toBe(817);
+  });
+
+  // SDXL's add_embedding takes 1280 pooled + 6 × 256 time-id channels (unet/config.json
+  // projection_class_embeddings_input_dim 2816); the cross-attention keys read the 2048-wide concatenated context.
+  it.each([
+    ["add_embedding.linear_1.weight", [1280, 2816]],
+    ["down_blocks.2.attentions.0.transformer_blocks.9.attn2.to_k.weight", [1280, 2048]],
+  ])("%s is %j", (name, dims) => {
+    expect(parameter("sdxl", "unet", name)?.dims).toEqual(dims);
+  });
+
+  it("text_projection is a bias-free 1280 × 1280 Linear at the top level", () => {
+    expect(parameter("sdxl", "text_encoder_2", "text_projection.weight")?.dims).toEqual([1280, 1280]);
+    expect(parameter("sdxl", "text_encoder_2", "text_projection.bias")).toBeUndefined();
+  });
+});
