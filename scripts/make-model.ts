@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildComponentGraph, componentsOf, DEFAULT_MODEL_SEED, isModelPreset, MODEL_PRESET_NAMES, MODEL_PRESETS, writeModel } from "../lib/engine/model-builder/index.ts";
 import type { FloatType, LinearWeightLayout } from "../lib/engine/model-builder/index.ts";
-import { TINY_INPAINTING_VARIANT, TINY_MODEL_VARIANTS, writeTinyModel } from "../lib/engine/tiny-model/index.ts";
+import { TINY_INPAINTING_VARIANT, TINY_MODEL_VARIANTS, TINY_SDXL_VARIANTS, writeTinyModel } from "../lib/engine/tiny-model/index.ts";
 import type { TinyModelVariant } from "../lib/engine/tiny-model/index.ts";
 
 const HELP = `Usage: node scripts/make-model.ts --preset NAME --out DIR [options]
@@ -31,7 +31,7 @@ Options:
   --hidden-states        text encoder also outputs hidden_states.0..N
   --no-vae-encoder       leave out vae_encoder (txt2img-only folder)
   --inpainting           an inpainting UNet: 9 input channels (latent, mask, masked-image latent)
-  --tiny VARIANT         instead of a preset, the test suite's tiny model: ${[...TINY_MODEL_VARIANTS, TINY_INPAINTING_VARIANT].join(" | ")}
+  --tiny VARIANT         instead of a preset, the test suite's tiny model: ${[...TINY_MODEL_VARIANTS, TINY_INPAINTING_VARIANT, ...TINY_SDXL_VARIANTS].join(" | ")}
   --seed N               weight seed (default ${DEFAULT_MODEL_SEED})
   --count                print each component's parameter count and exit (nothing written)
   --help                 this text
@@ -64,7 +64,7 @@ if (values.help) {
   process.exit(0);
 }
 if (values.tiny !== undefined) {
-  const variants: readonly string[] = [...TINY_MODEL_VARIANTS, TINY_INPAINTING_VARIANT];
+  const variants: readonly string[] = [...TINY_MODEL_VARIANTS, TINY_INPAINTING_VARIANT, ...TINY_SDXL_VARIANTS];
   if (!variants.includes(values.tiny)) fail(`unknown tiny variant "${values.tiny}"`);
   const out = resolve(values.out ?? fail("--out is required"));
   if (existsSync(out) && readdirSync(out).length > 0) fail(`${out} exists and is not empty`);

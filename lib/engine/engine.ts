@@ -19,9 +19,11 @@ export async function loadEngine(modelDir: string, options: EngineOptions = {}):
   const model = await loadModel(modelDir, options);
   try {
     const tokenizer = await loadClipTokenizer(model.facts.tokenizerDir);
+    const tokenizer2 = model.facts.tokenizer2Dir === null ? null : await loadClipTokenizer(model.facts.tokenizer2Dir);
     const loaded: LoadedModel = {
       model,
       tokenizer,
+      tokenizer2,
       sigmas: modelSigmas(model.facts.noiseSchedule),
       identity: { name: model.facts.name, hash: model.facts.hash },
     };

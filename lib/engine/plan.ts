@@ -7,6 +7,7 @@
 import type { PilImage } from "./image/pil-image.ts";
 import type { SamplerSettings } from "./samplers/registry.ts";
 import type { EmphasisMode } from "./prompts/chunks.ts";
+import type { SdxlTextOptions } from "./pipeline/sdxl-conditioner.ts";
 import type { RandnSource } from "./rng/source.ts";
 
 /** 8-bit RGB pixels, interleaved, row-major. */
@@ -56,6 +57,11 @@ export interface TextSpec {
   readonly commaPaddingBacktrack: number;
   /** A1111 `CLIP_stop_at_last_layers`: 1 uses the text encoder's last layer. */
   readonly clipSkip: number;
+  /**
+   * SDXL models only: A1111's opts.sdxl_crop_top/left and the refiner's opts.sdxl_refiner_high/low_aesthetic_score
+   * (defaults 0, 0, 6, 2.5 when absent).
+   */
+  readonly sdxl?: SdxlTextOptions;
 }
 
 export interface Img2ImgSpec {

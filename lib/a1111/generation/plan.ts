@@ -230,7 +230,18 @@ export function enginePlan(plan: RequestPlan, images: ClientImages): GenerationP
     seedResizeFrom: r.seed_resize_from_w > 0 && r.seed_resize_from_h > 0 ? { width: r.seed_resize_from_w, height: r.seed_resize_from_h } : null,
     noise: { source: o.randn_source, etaNoiseSeedDelta: o.eta_noise_seed_delta },
     sampling: plan.sampling,
-    text: { emphasis: o.emphasis, commaPaddingBacktrack: o.comma_padding_backtrack, clipSkip: o.CLIP_stop_at_last_layers },
+    text: {
+      emphasis: o.emphasis,
+      commaPaddingBacktrack: o.comma_padding_backtrack,
+      clipSkip: o.CLIP_stop_at_last_layers,
+      // Read by SDXL models only (modules/sd_models_xl.py `get_learned_conditioning`).
+      sdxl: {
+        cropTop: o.sdxl_crop_top,
+        cropLeft: o.sdxl_crop_left,
+        highAestheticScore: o.sdxl_refiner_high_aesthetic_score,
+        lowAestheticScore: o.sdxl_refiner_low_aesthetic_score,
+      },
+    },
     img2img: img2img
       ? {
           images: images.init,

@@ -134,7 +134,7 @@ export const optionShape = { ...catalogueShape, ...actedOnShape };
 /**
  * The settings that change what Serena does: the acted-on schemas above, plus the sampling settings
  * lib/a1111/generation/sampling.ts reads by name with the catalogue's fields (Beta schedule shape, NGMS, skip early
- * CFG), and inpainting's (lib/a1111/generation/plan.ts). Every other key is stored and returned, and has no effect.
+ * CFG), inpainting's and SDXL's (lib/a1111/generation/plan.ts). Every other key is stored and returned, and has no effect.
  */
 export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
   ...Object.keys(actedOnShape),
@@ -145,6 +145,11 @@ export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
   "skip_early_cond",
   "inpainting_mask_weight",
   "overlay_inpaint",
+  // SDXL's time ids (lib/engine/pipeline/sdxl-conditioner.ts, read by lib/a1111/generation/plan.ts).
+  "sdxl_crop_top",
+  "sdxl_crop_left",
+  "sdxl_refiner_low_aesthetic_score",
+  "sdxl_refiner_high_aesthetic_score",
 ]);
 
 /**

@@ -2,7 +2,7 @@ import { Tensor } from "onnxruntime-node";
 import type { InferenceSession } from "onnxruntime-node";
 import { float16Tensor } from "./float16.ts";
 import { ModelLoadError } from "./model-load-error.ts";
-import { findTensorIo, requireFloat, requireRank } from "./tensor-io.ts";
+import { findTensorIo, fixedDim, requireFloat, requireRank } from "./tensor-io.ts";
 import type { FloatType, TensorIo } from "./tensor-io.ts";
 
 /**
@@ -24,6 +24,31 @@ export interface TextEncoderIo {
   readonly floatType: FloatType;
   /** Hidden size when the export fixes it (it always does for CLIP). */
   readonly hiddenSize: number | null;
+  /**
+   * `hidden_states.0` … `hidden_states.N` in order (the embeddings, then each layer's output), when the export has
+   * them (optimum with output_hidden_states, which it always sets for SDXL's encoders); empty otherwise.
+   */
+  readonly hiddenStates: readonly string[];
+  /**
+   * The pooled output: `text_embeds` (CLIPTextModelWithProjection, SDXL's text_encoder_2: the EOS state after the
+   * final layer norm, projected) or else `pooler_output` (CLIPTextModel); null when the export has neither.
+   */
+  readonly pooled: string | null;
+  /** The pooled output's width when the export fixes it. */
+  readonly pooledWidth: number | null;
+}
+
+/** `hidden_states.K` outputs numbered 0…N without gaps, in order; empty when there are none. */
+function hiddenStateOutputs(session: InferenceSession, file: string): string[] {
+  const indices = session.outputNames.flatMap((name) => {
+    const match = /^hidden_states\.(\d+)$/.exec(name);
+    return match === null ? [] : [Number(match[1])];
+  });
+  indices.sort((a, b) => a - b);
+  if (indices.some((index, i) => index !== i)) {
+    throw new ModelLoadError(file, `has hidden_states outputs ${indices.join(", ")}; expected hidden_states.0 to hidden_states.N without gaps`);
+  }
+  return indices.map((index) => `hidden_states.${index}`);
 }
 
 /** `input_ids` is int32 (diffusers script, Olive) or int64 (optimum); the output is `last_hidden_state`. */
@@ -37,11 +62,17 @@ export function readTextEncoderIo(session: InferenceSession, file: string): Text
   const output = findTensorIo(session, file, "output", "last_hidden_state");
   requireRank(output, file, 3);
   const hidden = output.shape[2];
+  const pooled = ["text_embeds", "pooler_output"].find((name) => session.outputNames.includes(name)) ?? null;
+  const pooledIo = pooled === null ? null : findTensorIo(session, file, "output", pooled);
+  if (pooledIo !== null) requireRank(pooledIo, file, 2);
   return {
     idsType: ids.type,
     output: output.name,
     floatType: requireFloat(output, file),
     hiddenSize: typeof hidden === "number" && hidden > 0 ? hidden : null,
+    hiddenStates: hiddenStateOutputs(session, file),
+    pooled,
+    pooledWidth: pooledIo === null ? null : fixedDim(pooledIo, 1),
   };
 }
 
@@ -58,6 +89,20 @@ export interface TimestepIo {
   readonly length: "scalar" | "dynamic" | number;
 }
 
+/**
+ * SDXL's added conditioning inputs (diffusers UNet2DConditionModel with addition_embed_type "text_time", as optimum's
+ * UNetOnnxConfig exports it): `text_embeds` [B, pooled width] and `time_ids` [B, n], n = 6 for the base model
+ * (original size, crop, target size) and 5 for the refiner (original size, crop, aesthetic score).
+ */
+export interface AddedConditionIo {
+  readonly textEmbedsType: FloatType;
+  /** The pooled width when the export fixes it (1280 for SDXL). */
+  readonly textEmbedsWidth: number | null;
+  readonly timeIdsType: FloatType;
+  /** The time-id count when the export fixes it. */
+  readonly timeIdCount: number | null;
+}
+
 export interface UnetIo {
   readonly sample: TensorIo;
   readonly floatType: FloatType;
@@ -65,10 +110,28 @@ export interface UnetIo {
   readonly contextType: FloatType;
   readonly contextHiddenSize: number | null;
   readonly output: string;
+  /** SDXL's `text_embeds` and `time_ids`; null for SD 1.x/2.x UNets. */
+  readonly added: AddedConditionIo | null;
+}
+
+function readAddedConditionIo(session: InferenceSession, file: string): AddedConditionIo | null {
+  const has = ["text_embeds", "time_ids"].map((name) => session.inputNames.includes(name));
+  if (!has[0] && !has[1]) return null;
+  if (!has[0] || !has[1]) throw new ModelLoadError(file, `takes ${has[0] ? "text_embeds" : "time_ids"} without ${has[0] ? "time_ids" : "text_embeds"}; SDXL UNets take both`);
+  const textEmbeds = findTensorIo(session, file, "input", "text_embeds");
+  requireRank(textEmbeds, file, 2);
+  const timeIds = findTensorIo(session, file, "input", "time_ids");
+  requireRank(timeIds, file, 2);
+  return {
+    textEmbedsType: requireFloat(textEmbeds, file),
+    textEmbedsWidth: fixedDim(textEmbeds, 1),
+    timeIdsType: requireFloat(timeIds, file),
+    timeIdCount: fixedDim(timeIds, 1),
+  };
 }
 
 export function readUnetIo(session: InferenceSession, file: string): UnetIo {
-  requireExactInputs(session, file, ["sample", "timestep", "encoder_hidden_states"]);
+  requireExactInputs(session, file, ["sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids"]);
   const sample = findTensorIo(session, file, "input", "sample");
   requireRank(sample, file, 4);
   const timestep = findTensorIo(session, file, "input", "timestep");
@@ -93,6 +156,7 @@ export function readUnetIo(session: InferenceSession, file: string): UnetIo {
     contextType: requireFloat(context, file),
     contextHiddenSize: typeof hidden === "number" && hidden > 0 ? hidden : null,
     output: output.name,
+    added: readAddedConditionIo(session, file),
   };
 }
 

@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
+import type { Tensor } from "onnxruntime-node";
 import { PlanError } from "../errors.ts";
 import {
   readTextEncoderIo,
@@ -85,10 +86,33 @@ export type LatentEncoding =
   | { readonly kind: "parameters"; readonly mean: Float32Array; readonly logvar: Float32Array; readonly shape: Shape4 }
   | { readonly kind: "sample"; readonly sample: Float32Array; readonly shape: Shape4 };
 
+/** SDXL's added conditioning for one UNet call, one row per sample (facts.sdxl has the widths). */
+export interface AddedCondition {
+  /** text_encoder_2's pooled output, [B, pooledWidth]. */
+  readonly textEmbeds: Float32Array;
+  /** [B, 6] (original h, w, crop top, left, target h, w) or [B, 5] (original h, w, crop top, left, aesthetic score). */
+  readonly timeIds: Float32Array;
+}
+
+/** One SDXL text encoder's encoding of a batch. */
+export interface SdxlTextEncoding {
+  /** The penultimate layer's output, hidden_states[N − 1] without the final layer norm, [batch, L, D]. */
+  readonly hidden: Float32Array;
+  /** text_encoder_2's pooled output ([batch, P], `text_embeds`); null for text_encoder. */
+  readonly pooled: Float32Array | null;
+}
+
 export interface DiffusionModel {
   readonly facts: ModelFacts;
   /** The textual-inversion embeddings folder this model was loaded with, or null. */
   readonly embeddingsDir: string | null;
+  /**
+   * SDXL (facts.sdxl): token ids [batch, L] through one of the two text encoders, as A1111's SDXL embedders read
+   * them (modules/sd_hijack_clip.py `FrozenCLIPEmbedderForSDXLWithCustomWords`: `hidden_states[-2]`, layer
+   * "hidden" with layer_idx −2; sd_hijack_open_clip.py `FrozenOpenCLIPEmbedder2WithCustomWords`: layer
+   * "penultimate" and the pooled output): neither passes through the final layer norm.
+   */
+  encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number): Promise<SdxlTextEncoding>;
   /**
    * Token ids [batch, L] (L = ids.length / batch, 77 per chunk) → last_hidden_state [batch, L, D], or with `spec`
    * the encoding clip skip, textual-inversion rows and LoRAs call for (from a derived text encoder, cached).
@@ -103,7 +127,14 @@ export interface DiffusionModel {
    * One UNet call: sample [B,C,h,w], timestep t (fractional allowed; rounded for int64 exports), context [B,S,D]
    * with any S → the raw UNet output (ε or v, per facts.predictionType), [B,C,h,w].
    */
-  predictNoise(sample: Float32Array, shape: Shape4, timestep: number, context: Float32Array, contextShape: Shape3): Promise<Float32Array>;
+  predictNoise(
+    sample: Float32Array,
+    shape: Shape4,
+    timestep: number,
+    context: Float32Array,
+    contextShape: Shape3,
+    added?: AddedCondition,
+  ): Promise<Float32Array>;
   /** Latents [B,4,h,w], already divided by vaeScalingFactor → pixels [B,3,8h,8w], roughly in [−1, 1]. */
   decodeLatents(latents: Float32Array, shape: Shape4): Promise<Float32Array>;
   /** Pixels [B,3,H,W] in [−1, 1] → latents at H/8 × W/8. Rejects when the folder has no VAE encoder. */
@@ -112,7 +143,9 @@ export interface DiffusionModel {
 }
 
 interface Sessions {
-  readonly textEncoder: InferenceSession;
+  /** null in an SDXL refiner folder. */
+  readonly textEncoder: InferenceSession | null;
+  readonly textEncoder2: InferenceSession | null;
   readonly unet: InferenceSession;
   readonly vaeDecoder: InferenceSession;
   readonly vaeEncoder: InferenceSession | null;
@@ -180,8 +213,10 @@ class OnnxDiffusionModel implements DiffusionModel {
     const clipSkip = spec.clipSkip ?? 1;
     const rows = spec.tokenRows ?? null;
     const loras = (spec.loras ?? []).filter((lora) => lora.multiplier !== 0);
+    const session = this.#shared.sessions.textEncoder;
+    if (session === null || io === null) throw new Error(`${this.facts.name} has no text_encoder (an SDXL refiner): use encodeSdxlText`);
     if (clipSkip <= 1 && rows === null && loras.length === 0) {
-      const result = await this.#shared.sessions.textEncoder.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, [io.output]);
+      const result = await session.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, [io.output]);
       return floatValues(result[io.output]);
     }
     const variant = await this.#textVariant(clipSkip > 1, rows, loras);
@@ -202,11 +237,26 @@ class OnnxDiffusionModel implements DiffusionModel {
     return floatValues(result[output]);
   }
 
+  async encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number): Promise<SdxlTextEncoding> {
+    const length = ids.length / batch;
+    if (!Number.isInteger(length) || length === 0) throw new RangeError(`${ids.length} token ids do not split into ${batch} rows`);
+    const second = encoder === "text_encoder_2";
+    const session = second ? this.#shared.sessions.textEncoder2 : this.#shared.sessions.textEncoder;
+    const io = second ? this.#io.textEncoder2 : this.#io.textEncoder;
+    if (this.facts.sdxl === null || session === null || io === null) throw new Error(`${this.facts.name} has no SDXL ${encoder}`);
+    // hidden_states[N − 1]: the output of all layers but the last (hidden_states.0 is the embeddings).
+    const penultimate = io.hiddenStates[io.hiddenStates.length - 2]!;
+    const pooled = second ? io.pooled : null;
+    const outputs = pooled === null ? [penultimate] : [penultimate, pooled];
+    const result = await session.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, outputs);
+    return { hidden: floatValues(result[penultimate]), pooled: pooled === null ? null : floatValues(result[pooled]) };
+  }
+
   #textVariant(clipSkip: boolean, rows: TokenRows | null, loras: readonly AppliedLora[]) {
     const source = this.#shared.options.clipSkipSource ?? "auto";
     const fused = this.facts.family === "sd2";
     const transform = JSON.stringify({ component: "text_encoder", clipSkip: clipSkip ? source : null, rows: rows?.key ?? null, loras: loraKey(loras), fused });
-    const output = this.#io.textEncoder.output;
+    const output = this.#io.textEncoder!.output;
     return this.#shared.textVariants
       .get(
         transform,
@@ -243,6 +293,7 @@ class OnnxDiffusionModel implements DiffusionModel {
     timestep: number,
     context: Float32Array,
     contextShape: Shape3,
+    added?: AddedCondition,
   ): Promise<Float32Array> {
     checkLength(sample, shape, "sample");
     checkLength(context, contextShape, "context");
@@ -252,14 +303,21 @@ class OnnxDiffusionModel implements DiffusionModel {
       throw new RangeError(`this UNet export takes batches of exactly ${this.facts.unetBatch}, not ${batch}`);
     }
     const io = this.#io.unet;
-    const result = await this.#unet.run(
-      {
-        sample: floatTensor(io.floatType, sample, shape),
-        timestep: timestepTensor(io.timestep, timestep, batch),
-        encoder_hidden_states: floatTensor(io.contextType, context, contextShape),
-      },
-      [io.output],
-    );
+    const feeds: Record<string, Tensor> = {
+      sample: floatTensor(io.floatType, sample, shape),
+      timestep: timestepTensor(io.timestep, timestep, batch),
+      encoder_hidden_states: floatTensor(io.contextType, context, contextShape),
+    };
+    const sdxl = this.facts.sdxl;
+    if (io.added !== null && sdxl !== null) {
+      if (added === undefined) throw new RangeError(`${this.facts.name} is an SDXL UNet: it needs text_embeds and time_ids`);
+      const timeIds = sdxl.timeIds === "size" ? 6 : 5;
+      checkLength(added.textEmbeds, [batch, sdxl.pooledWidth], "text_embeds");
+      checkLength(added.timeIds, [batch, timeIds], "time_ids");
+      feeds.text_embeds = floatTensor(io.added.textEmbedsType, added.textEmbeds, [batch, sdxl.pooledWidth]);
+      feeds.time_ids = floatTensor(io.added.timeIdsType, added.timeIds, [batch, timeIds]);
+    }
+    const result = await this.#unet.run(feeds, [io.output]);
     return floatValues(result[io.output]);
   }
 
@@ -348,16 +406,19 @@ async function openSessions(paths: readonly string[], options: LoadModelOptions)
  */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<DiffusionModel> {
   const folder = await readModelFolder(dir);
-  const paths = [folder.textEncoderPath, folder.unetPath, folder.vaeDecoderPath, folder.vaeEncoderPath].filter(
-    (path): path is string => path !== null,
-  );
+  const optional = [folder.textEncoderPath, folder.textEncoder2Path, folder.vaeEncoderPath];
+  const paths = [folder.unetPath, folder.vaeDecoderPath, ...optional.filter((path): path is string => path !== null)];
   await Promise.all(paths.map(checkExternalData));
   const hash = shortHash(await fileSha256(folder.unetPath));
-  const [textEncoder, unet, vaeDecoder, vaeEncoder = null] = await openSessions(paths, options);
-  const sessions: Sessions = { textEncoder, unet, vaeDecoder, vaeEncoder };
+  const opened = await openSessions(paths, options);
+  const [unet, vaeDecoder] = opened as [InferenceSession, InferenceSession];
+  let next = 2;
+  const [textEncoder, textEncoder2, vaeEncoder] = optional.map((path) => (path === null ? null : opened[next++]!));
+  const sessions: Sessions = { textEncoder, textEncoder2, unet, vaeDecoder, vaeEncoder };
   try {
     const io: ComponentIos = {
-      textEncoder: readTextEncoderIo(textEncoder, folder.textEncoderPath),
+      textEncoder: textEncoder && folder.textEncoderPath !== null ? readTextEncoderIo(textEncoder, folder.textEncoderPath) : null,
+      textEncoder2: textEncoder2 && folder.textEncoder2Path !== null ? readTextEncoderIo(textEncoder2, folder.textEncoder2Path) : null,
       unet: readUnetIo(unet, folder.unetPath),
       vaeDecoder: readVaeDecoderIo(vaeDecoder, folder.vaeDecoderPath),
       vaeEncoder: vaeEncoder === null || folder.vaeEncoderPath === null ? null : readVaeEncoderIo(vaeEncoder, folder.vaeEncoderPath),
@@ -368,7 +429,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       sessions,
       io,
       options,
-      textVariants: new VariantCache<TextVariantInfo>(folder.textEncoderPath, cacheDir, options.maxTextEncoderVariants ?? 4, open),
+      textVariants: new VariantCache<TextVariantInfo>(folder.textEncoderPath ?? folder.textEncoder2Path!, cacheDir, options.maxTextEncoderVariants ?? 4, open),
       unetVariants: new VariantCache<unknown>(folder.unetPath, cacheDir, options.maxUnetVariants ?? 1, open),
     };
     return new OnnxDiffusionModel(modelFacts(folder, io, hash), shared, unet, true);

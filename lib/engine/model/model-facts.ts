@@ -4,7 +4,25 @@ import type { ModelFolder, NoiseScheduleConfig, PredictionType } from "./model-f
 import { fixedDim } from "./tensor-io.ts";
 import type { FloatType } from "./tensor-io.ts";
 
-export type ModelFamily = "sd1" | "sd2";
+export type ModelFamily = "sd1" | "sd2" | "sdxl";
+
+/**
+ * What an SDXL model's conditioning needs (A1111 modules/sd_models_xl.py `get_learned_conditioning` over sgm's
+ * GeneralConditioner): the context is each text encoder's penultimate hidden states side by side, and the UNet also
+ * takes text_encoder_2's pooled output and the size/crop (base) or size/crop/aesthetic-score (refiner) time ids.
+ */
+export interface SdxlFacts {
+  /** Each text encoder's width in context order: [CLIP ViT-L, OpenCLIP ViT-bigG] ([768, 1280]), or [bigG] alone in a refiner. */
+  readonly encoderWidths: readonly number[];
+  /** text_encoder_2's pooled (projected) width, the UNet's `text_embeds` (1280). */
+  readonly pooledWidth: number;
+  /**
+   * The UNet's time ids: "size" = original size (h, w), crop (top, left), target size (h, w) as SDXL base takes
+   * them; "aesthetic" = original size, crop, aesthetic score as the refiner does (sgm conditioner configs
+   * sd_xl_base.yaml / sd_xl_refiner.yaml).
+   */
+  readonly timeIds: "size" | "aesthetic";
+}
 
 /** What the engine needs to know about a loaded model; plain data, so it can cross a worker boundary. */
 export interface ModelFacts {
@@ -38,10 +56,16 @@ export interface ModelFacts {
   /** The VAE encoder's output, or null when the folder has no VAE encoder. */
   readonly vaeEncoderOutput: VaeEncoderIo["output"] | null;
   readonly tokenizerDir: string;
+  /** SDXL: tokenizer_2/ (text_encoder_2's, padding with "!"); null otherwise. */
+  readonly tokenizer2Dir: string | null;
+  /** SDXL's conditioning shape; null for SD 1.x/2.x. */
+  readonly sdxl: SdxlFacts | null;
 }
 
 export interface ComponentIos {
-  readonly textEncoder: TextEncoderIo;
+  /** null in an SDXL refiner, which has text_encoder_2 alone. */
+  readonly textEncoder: TextEncoderIo | null;
+  readonly textEncoder2: TextEncoderIo | null;
   readonly unet: UnetIo;
   readonly vaeDecoder: VaeDecoderIo;
   readonly vaeEncoder: VaeEncoderIo | null;
@@ -55,15 +79,57 @@ export function detectFamily(textHiddenSize: number, padToken: string | null): M
 }
 
 
-function textHiddenSize(folder: ModelFolder, io: ComponentIos): number {
-  const fromText = io.textEncoder.hiddenSize;
+function textHiddenSize(folder: ModelFolder, io: ComponentIos, sdxl: SdxlFacts | null): number {
+  const fromText = sdxl === null ? (io.textEncoder?.hiddenSize ?? null) : sdxl.encoderWidths.reduce((sum, width) => sum + width, 0);
   const fromUnet = io.unet.contextHiddenSize;
   if (fromText !== null && fromUnet !== null && fromText !== fromUnet) {
     throw new ModelLoadError(folder.unetPath, `takes encoder_hidden_states of width ${fromUnet}, but the text encoder gives ${fromText}`);
   }
   const size = fromText ?? fromUnet;
-  if (size === null) throw new ModelLoadError(folder.textEncoderPath, "last_hidden_state has no fixed hidden size");
+  if (size === null) throw new ModelLoadError(folder.textEncoderPath ?? folder.unetPath, "last_hidden_state has no fixed hidden size");
   return size;
+}
+
+/**
+ * SDXL is recognised by the UNet's inputs (`text_embeds`, `time_ids`), never by model_index.json alone; the widths
+ * come from the sessions: each encoder's hidden size, the pooled width from the UNet's `text_embeds` (else the
+ * encoder's output), the time-id count from `time_ids` (else 5 in a folder without text_encoder, as refiners are).
+ */
+function sdxlFacts(folder: ModelFolder, io: ComponentIos): SdxlFacts | null {
+  const added = io.unet.added;
+  if (added === null) {
+    if (io.textEncoder2 !== null) {
+      throw new ModelLoadError(folder.unetPath, "has no text_embeds and time_ids inputs, but the folder has text_encoder_2 (an SDXL UNet takes both)");
+    }
+    return null;
+  }
+  const encoder2 = io.textEncoder2;
+  if (encoder2 === null || folder.textEncoder2Path === null) {
+    throw new ModelLoadError(folder.unetPath, "takes SDXL's text_embeds and time_ids, but the folder has no text_encoder_2/model.onnx");
+  }
+  const path2 = folder.textEncoder2Path;
+  const encoders = [io.textEncoder, encoder2].filter((encoder): encoder is TextEncoderIo => encoder !== null);
+  for (const [encoder, path] of [[io.textEncoder, folder.textEncoderPath], [encoder2, path2]] as const) {
+    if (encoder === null || path === null) continue;
+    if (encoder.hiddenStates.length < 2) {
+      throw new ModelLoadError(path, "has no hidden_states.N outputs; SDXL conditions on the penultimate hidden states (export with output_hidden_states, as optimum does for SDXL)");
+    }
+  }
+  if (encoder2.pooled === null) throw new ModelLoadError(path2, "has neither text_embeds nor pooler_output; SDXL's UNet takes the pooled output");
+  const pooledWidth = added.textEmbedsWidth ?? encoder2.pooledWidth;
+  if (pooledWidth === null) throw new ModelLoadError(folder.unetPath, "text_embeds has no fixed width, nor does text_encoder_2's pooled output");
+  if (encoder2.pooledWidth !== null && encoder2.pooledWidth !== pooledWidth) {
+    throw new ModelLoadError(folder.unetPath, `takes text_embeds of width ${pooledWidth}, but text_encoder_2's ${encoder2.pooled} is ${encoder2.pooledWidth} wide`);
+  }
+  const count = added.timeIdCount ?? (folder.textEncoderPath === null ? 5 : 6);
+  if (count !== 5 && count !== 6) {
+    throw new ModelLoadError(folder.unetPath, `takes ${count} time ids; SDXL takes 6 (sizes and crop) and its refiner 5 (with an aesthetic score)`);
+  }
+  const widths = encoders.map((encoder, i) => {
+    if (encoder.hiddenSize === null) throw new ModelLoadError(i === 0 ? (folder.textEncoderPath ?? path2) : path2, "last_hidden_state has no fixed hidden size");
+    return encoder.hiddenSize;
+  });
+  return { encoderWidths: widths, pooledWidth, timeIds: count === 6 ? "size" : "aesthetic" };
 }
 
 /**
@@ -92,13 +158,14 @@ function unetInChannels(folder: ModelFolder, io: ComponentIos, latent: number): 
 }
 
 export function modelFacts(folder: ModelFolder, io: ComponentIos, hash: string): ModelFacts {
-  const hidden = textHiddenSize(folder, io);
+  const sdxl = sdxlFacts(folder, io);
+  const hidden = textHiddenSize(folder, io, sdxl);
   const latent = latentChannels(folder, io);
   return {
     name: folder.name,
     dir: folder.dir,
     hash,
-    family: detectFamily(hidden, folder.padToken),
+    family: sdxl === null ? detectFamily(hidden, folder.padToken) : "sdxl",
     predictionType: folder.predictionType,
     noiseSchedule: folder.noiseSchedule,
     latentChannels: latent,
@@ -110,5 +177,7 @@ export function modelFacts(folder: ModelFolder, io: ComponentIos, hash: string):
     integerTimesteps: io.unet.timestep.type === "int64",
     vaeEncoderOutput: io.vaeEncoder?.output ?? null,
     tokenizerDir: folder.tokenizerDir,
+    tokenizer2Dir: folder.tokenizer2Dir,
+    sdxl,
   };
 }

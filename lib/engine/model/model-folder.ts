@@ -7,6 +7,12 @@ import { ModelLoadError } from "./model-load-error.ts";
 /** SD 1.x/2.x VAE scaling factor, used when vae_decoder/config.json is absent (diffusers-script exports). */
 export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
 
+/**
+ * SDXL's VAE scaling factor (stabilityai/stable-diffusion-xl-base-1.0 vae/config.json, and madebyollin/sdxl-vae-fp16-fix,
+ * the same latent space), used for an SDXL folder without vae_decoder/config.json.
+ */
+export const SDXL_VAE_SCALING_FACTOR = 0.13025;
+
 export type PredictionType = "epsilon" | "v_prediction";
 
 /** The scheduler_config.json fields k-diffusion sampling needs (docs/engine-reference.md §1.1). */
@@ -22,12 +28,18 @@ export interface NoiseScheduleConfig {
 export interface ModelFolder {
   readonly dir: string;
   readonly name: string;
-  readonly textEncoderPath: string;
+  /** text_encoder/model.onnx; null in SDXL refiner folders, which have text_encoder_2 alone. */
+  readonly textEncoderPath: string | null;
+  /** SDXL's second text encoder (OpenCLIP ViT-bigG with projection), text_encoder_2/model.onnx; null before SDXL. */
+  readonly textEncoder2Path: string | null;
   readonly unetPath: string;
   readonly vaeDecoderPath: string;
   /** null when the export has no VAE encoder (txt2img-only folders). */
   readonly vaeEncoderPath: string | null;
+  /** tokenizer/ (tokenizer_2/ in a refiner folder, which has no other). */
   readonly tokenizerDir: string;
+  /** SDXL's tokenizer_2/, with its own pad token ("!" where tokenizer/ pads with "<|endoftext|>"); null before SDXL. */
+  readonly tokenizer2Dir: string | null;
   readonly predictionType: PredictionType;
   readonly noiseSchedule: NoiseScheduleConfig;
   readonly vaeScalingFactor: number;
@@ -35,6 +47,8 @@ export interface ModelFolder {
   readonly vaeLatentChannels: number | null;
   /** The tokenizer's pad token text ("<|endoftext|>" for SD 1.x, "!" for SD 2.x), when declared. */
   readonly padToken: string | null;
+  /** tokenizer_2's pad token text, when declared. */
+  readonly padToken2: string | null;
   /** `in_channels` from an optimum unet/config.json, when present (9 for inpainting UNets). */
   readonly unetInChannels: number | null;
   /** model_index.json's `_class_name` (e.g. "OnnxStableDiffusionInpaintPipeline"): a hint only, never trusted alone. */
@@ -103,7 +117,9 @@ async function readPadToken(tokenizerDir: string): Promise<string | null> {
 /**
  * Reads and checks a diffusers/optimum ONNX folder (docs/engine-reference.md §1.1): model_index.json, the three required ONNX
  * components, the optional VAE encoder, the tokenizer, scheduler_config.json and the VAE config. Only the layout is
- * trusted, never `_class_name`; SDXL folders (text_encoder_2) are refused.
+ * trusted, never `_class_name`. SDXL folders (optimum's StableDiffusionXL export) add text_encoder_2/ and tokenizer_2/;
+ * a refiner folder has those alone, without text_encoder/ or tokenizer/ (stabilityai/stable-diffusion-xl-refiner-1.0's
+ * model_index.json names no text_encoder); whether a folder is SDXL is settled by the UNet's inputs (model-facts.ts).
  */
 export async function readModelFolder(dirArgument: string): Promise<ModelFolder> {
   const dir = resolve(dirArgument);
@@ -111,20 +127,21 @@ export async function readModelFolder(dirArgument: string): Promise<ModelFolder>
 
   const indexPath = requireFile(join(dir, "model_index.json"), "not a diffusers ONNX model folder");
   const modelIndex = await readJson(indexPath, ModelIndexSchema);
-  if (existsSync(join(dir, "text_encoder_2"))) {
-    throw new ModelLoadError(join(dir, "text_encoder_2"), "SDXL models are not supported (SD 1.x and 2.x only)");
-  }
 
   const component = (name: string) => join(dir, name, "model.onnx");
-  const textEncoderPath = requireFile(component("text_encoder"), "the text encoder is required");
+  const textEncoder2Path = existsSync(component("text_encoder_2")) ? component("text_encoder_2") : null;
+  const textEncoderPath =
+    textEncoder2Path !== null && !existsSync(join(dir, "text_encoder")) ? null : requireFile(component("text_encoder"), "the text encoder is required");
   const unetPath = requireFile(component("unet"), "the UNet is required");
   const vaeDecoderPath = requireFile(component("vae_decoder"), "the VAE decoder is required");
   const vaeEncoderPath = existsSync(component("vae_encoder")) ? component("vae_encoder") : null;
 
-  const tokenizerDir = join(dir, "tokenizer");
-  if (!existsSync(join(tokenizerDir, "tokenizer.json"))) {
-    requireFile(join(tokenizerDir, "vocab.json"), "the CLIP tokenizer needs vocab.json and merges.txt (or tokenizer.json)");
-    requireFile(join(tokenizerDir, "merges.txt"), "the CLIP tokenizer needs vocab.json and merges.txt (or tokenizer.json)");
+  const tokenizer2Dir = textEncoder2Path === null ? null : join(dir, "tokenizer_2");
+  const tokenizerDir = textEncoderPath === null ? tokenizer2Dir! : join(dir, "tokenizer");
+  for (const tokenizer of new Set([tokenizerDir, tokenizer2Dir])) {
+    if (tokenizer === null || existsSync(join(tokenizer, "tokenizer.json"))) continue;
+    requireFile(join(tokenizer, "vocab.json"), "the CLIP tokenizer needs vocab.json and merges.txt (or tokenizer.json)");
+    requireFile(join(tokenizer, "merges.txt"), "the CLIP tokenizer needs vocab.json and merges.txt (or tokenizer.json)");
   }
 
   const schedulerPath = requireFile(join(dir, "scheduler", "scheduler_config.json"), "the noise schedule is read from it");
@@ -136,10 +153,12 @@ export async function readModelFolder(dirArgument: string): Promise<ModelFolder>
     dir,
     name: basename(dir),
     textEncoderPath,
+    textEncoder2Path,
     unetPath,
     vaeDecoderPath,
     vaeEncoderPath,
     tokenizerDir,
+    tokenizer2Dir,
     predictionType: scheduler.prediction_type,
     noiseSchedule: {
       betaStart: scheduler.beta_start,
@@ -148,9 +167,10 @@ export async function readModelFolder(dirArgument: string): Promise<ModelFolder>
       numTrainTimesteps: scheduler.num_train_timesteps,
       trainedBetas: scheduler.trained_betas,
     },
-    vaeScalingFactor: vaeConfig?.scaling_factor ?? DEFAULT_VAE_SCALING_FACTOR,
+    vaeScalingFactor: vaeConfig?.scaling_factor ?? (textEncoder2Path === null ? DEFAULT_VAE_SCALING_FACTOR : SDXL_VAE_SCALING_FACTOR),
     vaeLatentChannels: vaeConfig?.latent_channels ?? null,
     padToken: await readPadToken(tokenizerDir),
+    padToken2: tokenizer2Dir === null ? null : await readPadToken(tokenizer2Dir),
     unetInChannels: unetConfig?.in_channels ?? null,
     pipelineClass: modelIndex._class_name ?? null,
   };

@@ -8,7 +8,7 @@
  * (opts.skip_early_cond) and, below σ = s_min_uncond ("negative guidance minimum sigma"), on every other call. The
  * first cond's output then stands in for the uncond one and the scale is 1, so one cond gives D = D_c.
  */
-import type { DiffusionModel, Shape3 } from "../model/index.ts";
+import type { AddedCondition, DiffusionModel, Shape3 } from "../model/index.ts";
 import type { ModelSigmas } from "../schedules/model-sigmas.ts";
 import type { ImageConditioning } from "./conditioning.ts";
 import type { TextEmbedding } from "./text-conditioner.ts";
@@ -96,6 +96,32 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
   const embeddingIds = new Map<TextEmbedding, number>();
   const idOf = (e: TextEmbedding) => embeddingIds.get(e) ?? embeddingIds.set(e, embeddingIds.size).get(e)!;
 
+  const addedConditions = new Map<string, AddedCondition>();
+
+  /**
+   * SDXL: every evaluation's pooled text and time ids, one row per sample like the context (A1111's CFGDenoiser
+   * concatenates the cond and uncond "vector" entries as it does "crossattn"); undefined for other models.
+   */
+  function packedAdded(slice: readonly Evaluation[], n: number): AddedCondition | undefined {
+    const first = slice[0]!.embedding.added;
+    if (first === undefined || first === null) return undefined;
+    const key = `${n}:${slice.map((e) => idOf(e.embedding)).join(",")}`;
+    let added = addedConditions.get(key);
+    if (!added) {
+      const pooled = first.textEmbeds.length;
+      const ids = first.timeIds.length;
+      added = { textEmbeds: new Float32Array(n * pooled), timeIds: new Float32Array(n * ids) };
+      for (let k = 0; k < n; k++) {
+        const own = slice[Math.min(k, slice.length - 1)]!.embedding.added!;
+        added.textEmbeds.set(own.textEmbeds, k * pooled);
+        added.timeIds.set(own.timeIds, k * ids);
+      }
+      if (addedConditions.size > 64) addedConditions.clear();
+      addedConditions.set(key, added);
+    }
+    return added;
+  }
+
   function packedContext(slice: readonly Evaluation[], n: number, tokens: number): Float32Array {
     const key = `${n}:${slice.map((e) => idOf(e.embedding)).join(",")}`;
     let context = contexts.get(key);
@@ -124,7 +150,7 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
         }
       }
       const context = packedContext(slice, n, tokens);
-      const out = await model.predictNoise(sample, [n, inChannels, h, w], timestep, context, [n, tokens, hidden]);
+      const out = await model.predictNoise(sample, [n, inChannels, h, w], timestep, context, [n, tokens, hidden], packedAdded(slice, n));
       for (let k = 0; k < slice.length; k++) outputs.push(out.subarray(k * perImage, (k + 1) * perImage));
     }
     return outputs;

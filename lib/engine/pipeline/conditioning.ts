@@ -6,6 +6,7 @@
  */
 import { splitComposablePrompt } from "../prompts/composable.ts";
 import { getLearnedConditioningPromptSchedules, type PromptSchedule } from "../prompts/schedule.ts";
+import { zeroTextEmbedding, type ConditioningTarget } from "./sdxl-conditioner.ts";
 import type { TextConditioner, TextEmbedding } from "./text-conditioner.ts";
 
 export interface WeightedEmbedding {
@@ -39,17 +40,27 @@ export interface ImageConditioning {
 async function encodeSchedules(
   conditioner: TextConditioner,
   schedules: readonly PromptSchedule[],
+  target: ConditioningTarget,
 ): Promise<StepSchedule<TextEmbedding>[]> {
   const texts = [...new Set(schedules.flatMap((s) => s.map(([, text]) => text)))];
-  const embeddings = await conditioner.encode(texts);
+  const embeddings = await conditioner.encode(texts, target);
   const byText = new Map(texts.map((t, i) => [t, embeddings[i]!]));
-  return schedules.map((s) => new StepSchedule(s.map(([endAtStep, text]) => ({ endAtStep, value: byText.get(text)! }))));
+  return schedules.map((s) => {
+    // SDXL (A1111 sd_models_xl.py `get_learned_conditioning`): a negative prompt whose schedule texts are all empty
+    // is encoded as zeros (`force_zero_embeddings=['txt']`), e.g. "" but not "[:foo:5]".
+    if (conditioner.isSdxl && target.negative && s.every(([, text]) => text === "")) {
+      return new StepSchedule(s.map(([endAtStep, text]) => ({ endAtStep, value: zeroTextEmbedding(byText.get(text)!) })));
+    }
+    return new StepSchedule(s.map(([endAtStep, text]) => ({ endAtStep, value: byText.get(text)! })));
+  });
 }
 
 /**
  * `steps` counts model calls (A1111 `total_steps`: doubled for second-order samplers), so edits like `[a:b:10]`
  * switch at the same point of the schedule whatever the sampler. On hires fix's second pass, `hiresSteps` are its
- * calls and `steps` the first pass's (a fraction like 1.5 then means half-way through the second pass).
+ * calls and `steps` the first pass's (a fraction like 1.5 then means half-way through the second pass). `size` is the
+ * pass's size in pixels (A1111's `SdConditioning` width and height: the first pass's, or hires fix's upscaled size),
+ * which SDXL's time ids carry.
  */
 export async function buildConditioning(
   conditioner: TextConditioner,
@@ -57,13 +68,14 @@ export async function buildConditioning(
   negativePrompts: readonly string[],
   steps: number,
   hiresSteps?: number,
+  size: { readonly width: number; readonly height: number } = { width: 1024, height: 1024 },
 ): Promise<ImageConditioning[]> {
   const parts = prompts.map((p) => splitComposablePrompt(p));
   const flatTexts = parts.flatMap((ps) => ps.map((p) => p.text));
   const schedules = (texts: readonly string[]) => getLearnedConditioningPromptSchedules(texts, steps, hiresSteps);
   // A1111's `setup_conds` builds the uncond first, then the cond (the order its `TI hashes` entry lists them in).
-  const uncondSchedules = await encodeSchedules(conditioner, schedules(negativePrompts));
-  const condSchedules = await encodeSchedules(conditioner, schedules(flatTexts));
+  const uncondSchedules = await encodeSchedules(conditioner, schedules(negativePrompts), { ...size, negative: true });
+  const condSchedules = await encodeSchedules(conditioner, schedules(flatTexts), { ...size, negative: false });
   let next = 0;
   return parts.map((ps, i) => {
     const cond = ps.map(() => condSchedules[next++]!);

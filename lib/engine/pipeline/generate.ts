@@ -22,6 +22,8 @@ import { passModels, sameLoras } from "./text-conditioner.ts";
 export interface LoadedModel {
   readonly model: DiffusionModel;
   readonly tokenizer: ClipTokenizer;
+  /** SDXL's tokenizer_2 (text_encoder_2's own, padding with "!"); null for SD 1.x/2.x. */
+  readonly tokenizer2?: ClipTokenizer | null;
   readonly sigmas: ModelSigmas;
   readonly identity: ModelIdentity;
 }
@@ -133,9 +135,15 @@ export async function runGeneration(
   const sampler = samplerNamed(plan.sampling.sampler);
   const channels = model.facts.latentChannels;
   const latentShape: Shape3 = [channels, plan.height / 8, plan.width / 8];
-  const textOptions = { emphasis: plan.text.emphasis, commaPaddingBacktrack: plan.text.commaPaddingBacktrack, clipSkip: plan.text.clipSkip };
+  const textOptions = {
+    emphasis: plan.text.emphasis,
+    commaPaddingBacktrack: plan.text.commaPaddingBacktrack,
+    clipSkip: plan.text.clipSkip,
+    ...(plan.text.sdxl === undefined ? {} : { sdxl: plan.text.sdxl }),
+  };
+  const tokenizer2 = loaded.tokenizer2 ?? null;
   // The first pass's LoRAs merged into the text encoder and the UNet (A1111 activates the prompt's networks).
-  const firstPass = await passModels(model, tokenizer, textOptions, plan.loras);
+  const firstPass = await passModels(model, tokenizer, textOptions, plan.loras, tokenizer2);
   const conditioner = firstPass.conditioner;
   const passes = plan.hires ? 2 : 1;
   const timings: GenerationTimings = { prepare: 0, sampling: 0, decoding: 0, encoding: 0 };
@@ -228,7 +236,10 @@ export async function runGeneration(
         etaNoiseSeedDelta: plan.noise.etaNoiseSeedDelta,
       });
     const stepsForPrompts = totalSteps(sampler, plan.sampling.steps);
-    const conditioning = await buildConditioning(conditioner, plan.prompts.slice(from, to), plan.negativePrompts.slice(from, to), stepsForPrompts);
+    const conditioning = await buildConditioning(conditioner, plan.prompts.slice(from, to), plan.negativePrompts.slice(from, to), stepsForPrompts, undefined, {
+      width: plan.width,
+      height: plan.height,
+    });
     const sp = samplingPlan(plan.sampling, sampler, sigmas, img2img);
     const rng = rngFor(latentShape);
     lap("prepare");
@@ -261,13 +272,14 @@ export async function runGeneration(
       ({ latents, shape } = truncateLatents(upscaled.latents, upscaled.shape, hires.truncateX, hires.truncateY));
       const hiresShape: Shape3 = [shape[1], shape[2], shape[3]];
       // A1111's hires pass activates the hires prompt's networks before building its conds (`sample_hr_pass`).
-      const hiresPass = sameLoras(plan.loras, hires.loras) ? firstPass : await passModels(model, tokenizer, textOptions, hires.loras);
+      const hiresPass = sameLoras(plan.loras, hires.loras) ? firstPass : await passModels(model, tokenizer, textOptions, hires.loras, tokenizer2);
       const hiresConditioning = await buildConditioning(
         hiresPass.conditioner,
         hires.prompts.slice(from, to),
         hires.negativePrompts.slice(from, to),
         stepsForPrompts,
         totalSteps(hiresSampler, hires.sampling.steps),
+        { width: hires.upscaleWidth, height: hires.upscaleHeight },
       );
       // The hires pass is img2img with A1111's fixed-steps arithmetic, whatever opts.img2img_fix_steps says.
       const hiresSp = samplingPlan(hires.sampling, hiresSampler, sigmas, { denoisingStrength: hires.denoisingStrength, fixSteps: true });

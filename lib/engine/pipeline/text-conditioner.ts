@@ -9,7 +9,7 @@
  * place of the token embeddings at those positions (sd_hijack.py `EmbeddingsWithFixes`): the same values, before the
  * position embeddings are added.
  */
-import { EXTRA_TOKEN_ID_BASE, type AppliedLora, type DiffusionModel, type TokenRows } from "../model/index.ts";
+import { EXTRA_TOKEN_ID_BASE, type AddedCondition, type AppliedLora, type DiffusionModel, type TokenRows } from "../model/index.ts";
 import { loraApplications } from "../model/lora-patch.ts";
 import { PlanError } from "../errors.ts";
 import type { LoraSpec } from "../plan.ts";
@@ -17,12 +17,15 @@ import { EmbeddingLibrary, type LibraryEmbedding } from "../networks/embedding-l
 import { NetworkFileError } from "../networks/network-file-error.ts";
 import { CHUNK_TOKENS, emptyChunk, tokenizePrompt, type EmphasisMode, type PromptChunk } from "../prompts/chunks.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
+import { DEFAULT_SDXL_TEXT_OPTIONS, encodeSdxlTexts, type ConditioningTarget, type SdxlEncoderInput, type SdxlTextOptions } from "./sdxl-conditioner.ts";
 
 export interface TextEmbedding {
   /** [tokens, hidden] values, row-major. */
   readonly context: Float32Array;
   /** 77 × chunks. */
   readonly tokens: number;
+  /** SDXL: the UNet's `text_embeds` [1, P] and `time_ids` [1, n] for this text (sdxl-conditioner.ts); absent otherwise. */
+  readonly added?: AddedCondition | null;
 }
 
 export interface ConditionerOptions {
@@ -37,6 +40,8 @@ export interface ConditionerOptions {
   readonly clipSkip?: number;
   /** LoRAs merged into the text encoder, at their text-encoder multipliers. */
   readonly loras?: readonly AppliedLora[];
+  /** SDXL's crop and aesthetic-score options (sdxl-conditioner.ts); A1111's defaults when absent. */
+  readonly sdxl?: SdxlTextOptions;
 }
 
 /** An embedding a text-encoder call used: its name and file hash (for A1111's `TI hashes`). */
@@ -111,12 +116,26 @@ export class TextConditioner {
   #refreshed: Promise<unknown> | null = null;
   /** The embeddings each encode call used, in call order. */
   readonly #calls: UsedEmbedding[][] = [];
+  readonly #tokenizer2: ClipTokenizer | null;
 
-  constructor(model: DiffusionModel, tokenizer: ClipTokenizer, options: ConditionerOptions) {
+  /** `tokenizer2`: SDXL's tokenizer_2 (text_encoder_2's); `tokenizer` is then text_encoder's, or tokenizer_2 in a refiner. */
+  constructor(model: DiffusionModel, tokenizer: ClipTokenizer, options: ConditionerOptions, tokenizer2: ClipTokenizer | null = null) {
     this.#model = model;
     this.#tokenizer = tokenizer;
     this.#options = options;
     this.#library = embeddingLibraryFor(model, tokenizer);
+    this.#tokenizer2 = tokenizer2;
+  }
+
+  /** Whether the model is SDXL (its conditioning carries pooled text and time ids). */
+  get isSdxl(): boolean {
+    return this.#model.facts.sdxl !== null;
+  }
+
+  /** SDXL's encoders in context order, each with its own tokenizer. */
+  get #sdxlEncoders(): SdxlEncoderInput[] {
+    const second: SdxlEncoderInput = { encoder: "text_encoder_2", tokenizer: this.#tokenizer2 ?? this.#tokenizer };
+    return this.#model.facts.sdxl?.encoderWidths.length === 2 ? [{ encoder: "text_encoder", tokenizer: this.#tokenizer }, second] : [second];
   }
 
   get #clipSkip(): number {
@@ -141,8 +160,19 @@ export class TextConditioner {
     }
   }
 
-  /** Encodes texts as one batch, as A1111's `get_learned_conditioning` does; every result has the same length. */
-  async encode(texts: readonly string[]): Promise<TextEmbedding[]> {
+  /**
+   * Encodes texts as one batch, as A1111's `get_learned_conditioning` does; every result has the same length. SDXL
+   * models also need the `target` (the pass's size, and whether these are negative prompts) for their time ids.
+   */
+  async encode(texts: readonly string[], target: ConditioningTarget = { width: 1024, height: 1024, negative: false }): Promise<TextEmbedding[]> {
+    if (this.#model.facts.sdxl !== null) {
+      this.#calls.push([]);
+      return encodeSdxlTexts(this.#model, this.#sdxlEncoders, texts, target, {
+        emphasis: this.#options.emphasis,
+        commaPaddingBacktrack: this.#options.commaPaddingBacktrack,
+        sdxl: this.#options.sdxl ?? DEFAULT_SDXL_TEXT_OPTIONS,
+      });
+    }
     // A1111 reloads the embeddings folder when it changed, once per generation (processing.py `process_images_inner`).
     this.#refreshed ??= this.#library.refresh();
     await this.#refreshed;
@@ -203,11 +233,20 @@ export function sameLoras(a: readonly LoraSpec[] = [], b: readonly LoraSpec[] = 
  * LoRA's te multiplier, the UNet at its unet multiplier). Derived models are cached (load-model.ts), so a pass with
  * the LoRAs of an earlier one costs nothing; a LoRA file that cannot be read is a PlanError for "networks".
  */
-export async function passModels(model: DiffusionModel, tokenizer: ClipTokenizer, options: ConditionerOptions, loras: readonly LoraSpec[] = []): Promise<PassModels> {
+export async function passModels(
+  model: DiffusionModel,
+  tokenizer: ClipTokenizer,
+  options: ConditionerOptions,
+  loras: readonly LoraSpec[] = [],
+  tokenizer2: ClipTokenizer | null = null,
+): Promise<PassModels> {
+  if (model.facts.sdxl !== null && loras.length > 0) {
+    throw new PlanError("networks", `LoRAs are not applied to SDXL models yet (${model.facts.name}); remove the <lora:…> tags`);
+  }
   try {
     const applied = await loraApplications(loras);
     const unet = await model.withUnetLoras(applied.unet);
-    return { conditioner: new TextConditioner(model, tokenizer, { ...options, loras: applied.te }), unet };
+    return { conditioner: new TextConditioner(model, tokenizer, { ...options, loras: applied.te }, tokenizer2), unet };
   } catch (error) {
     if (error instanceof NetworkFileError) throw new PlanError("networks", error.message, { cause: error });
     throw error;

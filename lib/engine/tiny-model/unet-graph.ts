@@ -5,6 +5,12 @@ import type { TinyModelSpec } from "./variants.ts";
 
 export const LATENT_CHANNELS = 4;
 
+/** The UNet's `encoder_hidden_states` width: the text encoder's, or SDXL's encoders side by side. */
+export function unetContextWidth(spec: TinyModelSpec): number {
+  if (spec.sdxl === undefined) return spec.textHiddenSize;
+  return spec.sdxl.refiner ? spec.sdxl.textHiddenSize2 : spec.textHiddenSize + spec.sdxl.textHiddenSize2;
+}
+
 /** Bound of the learned term: |out_sample − sample| ≤ UNET_RESIDUAL_SCALE everywhere. */
 export const UNET_RESIDUAL_SCALE = 0.2;
 
@@ -19,9 +25,13 @@ const TIME_FREQUENCIES = Array.from({ length: 8 }, (_, k) => Math.exp((-Math.log
  * of a sinusoidal timestep embedding. ε ≈ model input keeps k-diffusion and DDIM sampling bounded (20 Euler steps from
  * x = σ_max·noise end with latents of std ≈ 0.5), while the bounded term makes the output depend on sample, timestep and text.
  * SD 2.x v-prediction variants use the same graph; read as v, the output still gives a bounded denoiser.
+ *
+ * SDXL variants also take `text_embeds [B,P]` and `time_ids [B,n]` (optimum's UNetOnnxConfig for a text_time UNet):
+ * the pooled text and a sinusoidal embedding of the time ids (scaled to SDXL's pixel sizes) shift the modulation per
+ * channel, as SDXL adds its `add_embedding` to the time embedding.
  */
 export function buildUnet(spec: TinyModelSpec, seed: number): EncodedModel {
-  const hidden = spec.textHiddenSize;
+  const hidden = unetContextWidth(spec);
   const { batch, sequence, height, width } = spec.axes;
   const channels = spec.axes.channels ?? LATENT_CHANNELS;
   const inChannels = spec.axes.channels ?? spec.unetInChannels;
@@ -59,9 +69,23 @@ export function buildUnet(spec: TinyModelSpec, seed: number): EncodedModel {
     ? b.op("Slice", [sample, b.constantInt64("latent_start", [1], [0]), b.constantInt64("latent_end", [1], [LATENT_CHANNELS]), b.constantInt64("channel_axis", [1], [1])])
     : sample;
   const one = b.constantFloat("one", [1], [1]);
+  const sdxl = spec.sdxl;
+  let added: string | null = null;
+  if (sdxl !== undefined) {
+    const count = sdxl.refiner ? 5 : 6;
+    const textEmbeds = b.floatInput("text_embeds", spec.floatType, [batch, sdxl.pooledWidth]);
+    const timeIds = b.floatInput("time_ids", spec.floatType, [batch, count]);
+    // Sizes run to a few thousand pixels and aesthetic scores to 10: periods 2 … 4096 move with either.
+    const idFrequencies = Array.from({ length: 6 }, (_, k) => Math.PI / 2 ** (k * 2 + 1));
+    const idPhases = b.op("Mul", [b.op("Unsqueeze", [timeIds, b.constantInt64("last_axis", [1], [2])]), b.constantFloat("id_frequencies", [1, 1, 6], idFrequencies)]);
+    const idFeatures = b.op("Reshape", [b.op("Concat", [b.op("Sin", [idPhases]), b.op("Cos", [idPhases])], { axis: { int: 2 } }), b.constantInt64("id_rows", [2], [0, -1])]);
+    const idShift = b.op("MatMul", [idFeatures, weight("add_time.weight", [count * 12, LATENT_CHANNELS], 0.8 / Math.sqrt(count * 12))]);
+    const textEmbedsShift = b.op("MatMul", [textEmbeds, weight("add_text.weight", [sdxl.pooledWidth, LATENT_CHANNELS], 0.8 / Math.sqrt(sdxl.pooledWidth))]);
+    added = b.op("Reshape", [b.op("Add", [idShift, textEmbedsShift]), channelPlanes]);
+  }
   const modulated = b.op("Add", [
     b.op("Add", [b.op("Mul", [features, b.op("Add", [b.op("Reshape", [textScale, channelPlanes]), one])]), b.op("Reshape", [textShift, channelPlanes])]),
-    timeShift,
+    added === null ? timeShift : b.op("Add", [timeShift, added]),
   ]);
   const residual = b.op("Mul", [b.op("Tanh", [modulated]), b.constantFloat("residual_scale", [1], [UNET_RESIDUAL_SCALE])]);
   b.floatOutput(b.op("Add", [latent, residual]), "out_sample", spec.floatType, [batch, channels, height, width]);

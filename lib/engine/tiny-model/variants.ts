@@ -35,7 +35,27 @@ export const TINY_MODEL_VARIANTS = [
  */
 export const TINY_INPAINTING_VARIANT = "sd1-inpainting";
 
-export type TinyModelVariant = (typeof TINY_MODEL_VARIANTS)[number] | typeof TINY_INPAINTING_VARIANT;
+/**
+ * SDXL in optimum's layout (optimum exporters `_get_submodels_for_export_diffusion` for StableDiffusionXLPipeline):
+ * text_encoder (CLIP ViT-L-like) and text_encoder_2 (OpenCLIP bigG-like, with `text_embeds`), both with
+ * `hidden_states.N` outputs, tokenizer_2 padding with "!", a UNet that also takes `text_embeds` and `time_ids`, the
+ * VAE with SDXL's scaling factor 0.13025; the refiner variant has text_encoder_2 alone and 5 time ids (aesthetic
+ * score). Kept out of TINY_MODEL_VARIANTS (SD 1.x/2.x exporters). These graphs are this generator's own, unlike
+ * model-builder's `sdxl-tiny` preset with the real module structure: two independent exports with the same IO.
+ */
+export const TINY_SDXL_VARIANTS = ["sdxl-optimum", "sdxl-refiner-optimum"] as const;
+
+export type TinyModelVariant = (typeof TINY_MODEL_VARIANTS)[number] | typeof TINY_INPAINTING_VARIANT | (typeof TINY_SDXL_VARIANTS)[number];
+
+/** SDXL's additions to a tiny spec. */
+export interface TinySdxlSpec {
+  /** text_encoder_2's hidden size (bigG's 1280 in SDXL); text_encoder's is textHiddenSize. */
+  readonly textHiddenSize2: number;
+  /** text_encoder_2's projection (`text_embeds`) width, the UNet's text_embeds. */
+  readonly pooledWidth: number;
+  /** false: base model (text_encoder and text_encoder_2, 6 time ids); true: refiner (text_encoder_2, 5 time ids). */
+  readonly refiner: boolean;
+}
 
 /** Names the exporter gives the dynamic axes (diffusers script `dynamic_axes`; optimum `OnnxConfig.inputs/outputs`). */
 export interface ExporterAxes {
@@ -51,7 +71,7 @@ export interface ExporterAxes {
 
 export interface TinyModelSpec {
   readonly exporter: "diffusers" | "optimum";
-  readonly family: "sd1" | "sd2";
+  readonly family: "sd1" | "sd2" | "sdxl";
   /** CLIP hidden size: real SD 1.x has 768 and SD 2.x 1024; the tiny model keeps their order at 32 and 48. */
   readonly textHiddenSize: number;
   readonly padToken: string;
@@ -65,6 +85,8 @@ export interface TinyModelSpec {
   readonly axes: ExporterAxes;
   /** The UNet's input channels: 4, or 9 for an inpainting UNet. */
   readonly unetInChannels: 4 | 9;
+  /** SDXL variants only. */
+  readonly sdxl?: TinySdxlSpec;
 }
 
 const DIFFUSERS_AXES: ExporterAxes = {
@@ -98,7 +120,25 @@ const DIFFUSERS_SCRIPT = {
   axes: DIFFUSERS_AXES,
 } as const;
 
+const OPTIMUM_SDXL = {
+  exporter: "optimum",
+  family: "sdxl",
+  textHiddenSize: 32,
+  padToken: "<|endoftext|>",
+  predictionType: "epsilon",
+  floatType: "float32",
+  inputIdsType: "int64",
+  timestepType: "float32",
+  timestepDims: [],
+  vaeEncoderOutput: "latent_parameters",
+  unetExternalData: "model.onnx_data",
+  axes: OPTIMUM_AXES,
+  unetInChannels: 4,
+} as const;
+
 const SPECS: Record<TinyModelVariant, TinyModelSpec> = {
+  "sdxl-optimum": { ...OPTIMUM_SDXL, sdxl: { textHiddenSize2: 48, pooledWidth: 24, refiner: false } },
+  "sdxl-refiner-optimum": { ...OPTIMUM_SDXL, padToken: "!", sdxl: { textHiddenSize2: 48, pooledWidth: 24, refiner: true } },
   "sd1-diffusers": { ...SD1, ...DIFFUSERS_SCRIPT, floatType: "float32", timestepType: "float32" },
   "sd1-diffusers-fp16": { ...SD1, ...DIFFUSERS_SCRIPT, floatType: "float16", timestepType: "float16" },
   "sd1-optimum-1.22": {

@@ -2,8 +2,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { folderConfigs, tokenizerJson } from "./folder-configs.ts";
-import { buildTextEncoder } from "./text-encoder-graph.ts";
+import { folderConfigs, tokenizerFolders, tokenizerJson } from "./folder-configs.ts";
+import { buildTextEncoder, textEncoderShapes } from "./text-encoder-graph.ts";
 import { buildUnet } from "./unet-graph.ts";
 import { tinyModelSpec } from "./variants.ts";
 import type { TinyModelVariant } from "./variants.ts";
@@ -31,21 +31,21 @@ function defaultTokenizerDir(): string {
   return found;
 }
 
-async function writeTokenizer(dir: string, sourceDir: string, variant: TinyModelVariant): Promise<void> {
-  const spec = tinyModelSpec(variant);
+async function writeTokenizer(dir: string, sourceDir: string, padToken: string): Promise<void> {
   await Promise.all([
     copyFile(join(sourceDir, "vocab.json"), join(dir, "vocab.json")),
     copyFile(join(sourceDir, "merges.txt"), join(dir, "merges.txt")),
     ...["tokenizer_config.json", "special_tokens_map.json"].map(async (name) => {
       const source = JSON.parse(await readFile(join(sourceDir, name), "utf8")) as Record<string, unknown>;
-      await writeFile(join(dir, name), `${JSON.stringify(tokenizerJson(source, spec), null, 2)}\n`);
+      await writeFile(join(dir, name), `${JSON.stringify(tokenizerJson(source, padToken), null, 2)}\n`);
     }),
   ]);
 }
 
 /**
  * Writes a complete tiny SD model folder for `variant` into `dir` (created if needed): model_index.json, scheduler,
- * tokenizer, text_encoder, unet (+ external data), vae_decoder, vae_encoder and the exporter's config.json files.
+ * tokenizer, text_encoder, unet (+ external data), vae_decoder, vae_encoder and the exporter's config.json files;
+ * SDXL variants add text_encoder_2 and tokenizer_2 (refiners have those alone).
  */
 export async function writeTinyModel(dir: string, variant: TinyModelVariant, options: TinyModelOptions = {}): Promise<void> {
   const spec = tinyModelSpec(variant);
@@ -53,7 +53,7 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant, opt
   const vae = tinyVaeWeights(seed);
   const unet = buildUnet(spec, seed);
   const files = new Map<string, Uint8Array | string>([
-    ["text_encoder/model.onnx", buildTextEncoder(spec, seed).model],
+    ...textEncoderShapes(spec).map((shape): [string, Uint8Array] => [`${shape.component}/model.onnx`, buildTextEncoder(spec, seed, shape).model]),
     ["unet/model.onnx", unet.model],
     ["vae_decoder/model.onnx", buildVaeDecoder(spec, vae).model],
     ["vae_encoder/model.onnx", buildVaeEncoder(spec, vae).model],
@@ -66,11 +66,12 @@ export async function writeTinyModel(dir: string, variant: TinyModelVariant, opt
   }
 
   const folders = new Set([...files.keys()].map((path) => join(dir, dirname(path))));
-  folders.add(join(dir, "tokenizer"));
+  const tokenizers = tokenizerFolders(spec);
+  for (const [name] of tokenizers) folders.add(join(dir, name));
   await Promise.all([...folders].map((folder) => mkdir(folder, { recursive: true })));
   await Promise.all([
     ...[...files].map(([path, data]) => writeFile(join(dir, path), data)),
-    writeTokenizer(join(dir, "tokenizer"), options.tokenizerDir ?? defaultTokenizerDir(), variant),
+    ...tokenizers.map(([name, pad]) => writeTokenizer(join(dir, name), options.tokenizerDir ?? defaultTokenizerDir(), pad)),
   ]);
 }
 

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ let scratch: string;
 
 beforeAll(async () => {
   const cache = join(tmpdir(), "serena-tiny-models");
-  for (const variant of ["sd1-diffusers", "sd1-optimum-1.24"] as const) sources.set(variant, await ensureTinyModel(cache, variant));
+  for (const variant of ["sd1-diffusers", "sd1-optimum-1.24", "sdxl-optimum"] as const) sources.set(variant, await ensureTinyModel(cache, variant));
   scratch = await mkdtemp(join(tmpdir(), "model-load-error-"));
 });
 
@@ -144,11 +144,24 @@ const BROKEN_FOLDERS: Record<string, BrokenFolder> = {
     problem: /missing/,
     breakIt: (dir) => rm(join(dir, "tokenizer/vocab.json")),
   },
-  "an SDXL folder (text_encoder_2)": {
-    variant: "sd1-optimum-1.24",
-    file: "text_encoder_2",
-    problem: /SDXL/,
-    breakIt: (dir) => mkdir(join(dir, "text_encoder_2")),
+  "an SDXL folder without text_encoder_2": {
+    variant: "sdxl-optimum",
+    file: "unet/model.onnx",
+    problem: /text_embeds and time_ids.*no text_encoder_2/,
+    breakIt: (dir) => rm(join(dir, "text_encoder_2"), { recursive: true }),
+  },
+  "an SDXL folder without tokenizer_2": {
+    variant: "sdxl-optimum",
+    file: "tokenizer_2/vocab.json",
+    problem: /missing/,
+    breakIt: (dir) => rm(join(dir, "tokenizer_2"), { recursive: true }),
+  },
+  "an SDXL text encoder without hidden_states outputs": {
+    variant: "sdxl-optimum",
+    file: "text_encoder/model.onnx",
+    problem: /no hidden_states\.N outputs/,
+    // text_encoder's graph from an SD 1.x variant: last_hidden_state and pooler_output only.
+    breakIt: (dir) => cp(join(sources.get("sd1-optimum-1.24")!, "text_encoder/model.onnx"), join(dir, "text_encoder/model.onnx")),
   },
   "a UNet input without `sample`": {
     variant: "sd1-optimum-1.24",

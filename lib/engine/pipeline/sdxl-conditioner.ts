@@ -1,0 +1,126 @@
+/**
+ * SDXL's text conditioning as A1111 v1.10 builds it (modules/sd_models_xl.py `get_learned_conditioning`, which calls
+ * sgm's GeneralConditioner with A1111's hijacked embedders, sd_hijack_clip.py and sd_hijack_open_clip.py):
+ *
+ * - each text encoder tokenizes the prompt itself (CLIP ViT-L with transformers' clean-up and `<|endoftext|>`
+ *   padding, OpenCLIP ViT-bigG with open_clip's clean-up and "!" padding), chunks it to 75 tokens (BREAK, comma
+ *   backtracking), encodes every chunk to its penultimate hidden states — `hidden_states[-2]` for ViT-L
+ *   (`FrozenCLIPEmbedderForSDXLWithCustomWords`, layer "hidden", layer_idx −2) and the "penultimate" layer for bigG
+ *   (`FrozenOpenCLIPEmbedder2WithCustomWords`), neither through the final layer norm — and applies emphasis to its
+ *   own output (`process_tokens`);
+ * - the context is the two encodings side by side per token (GeneralConditioner concatenates "crossattn" outputs on
+ *   the last axis: 768 + 1280 = 2048), chunks one after another;
+ * - the UNet's `text_embeds` is bigG's pooled output of the first chunk (`zs[0].pooled`, taken before emphasis);
+ * - its `time_ids` are the request's height and width as original size, (opts.sdxl_crop_top, opts.sdxl_crop_left)
+ *   as crop, and the height and width again as target size; the refiner has an aesthetic score instead of the
+ *   target size (opts.sdxl_refiner_high_aesthetic_score for prompts, ..._low_... for negative prompts);
+ * - a negative prompt whose texts are all empty gets zeros for everything the text encoders give, context and pooled
+ *   alike (`force_zero_embeddings=['txt']`); its time ids stay.
+ */
+import type { DiffusionModel, SdxlFacts } from "../model/index.ts";
+import { CHUNK_TOKENS, emptyChunk, tokenizePrompt, type EmphasisMode, type PromptChunk, type TokenizedPrompt } from "../prompts/chunks.ts";
+import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
+import { applyEmphasis, type TextEmbedding } from "./text-conditioner.ts";
+
+/** A1111's SDXL options (modules/shared_options.py, "Stable Diffusion XL" section), with their defaults. */
+export interface SdxlTextOptions {
+  /** opts.sdxl_crop_top / sdxl_crop_left: the crop coordinates SDXL is conditioned on (default 0). */
+  readonly cropTop: number;
+  readonly cropLeft: number;
+  /** opts.sdxl_refiner_high_aesthetic_score (6) for prompts and ..._low_... (2.5) for negative prompts: refiner only. */
+  readonly highAestheticScore: number;
+  readonly lowAestheticScore: number;
+}
+
+export const DEFAULT_SDXL_TEXT_OPTIONS: SdxlTextOptions = { cropTop: 0, cropLeft: 0, highAestheticScore: 6, lowAestheticScore: 2.5 };
+
+/** What one `get_learned_conditioning` call is for: the pass's size and whether the texts are negative prompts. */
+export interface ConditioningTarget {
+  readonly width: number;
+  readonly height: number;
+  readonly negative: boolean;
+}
+
+/** The UNet's time ids for one text (sd_models_xl.py `sdxl_conds`; the order of sgm's embedders). */
+export function sdxlTimeIds(sdxl: SdxlFacts, target: ConditioningTarget, options: SdxlTextOptions): Float32Array {
+  const { width, height } = target;
+  if (sdxl.timeIds === "size") return Float32Array.of(height, width, options.cropTop, options.cropLeft, height, width);
+  const score = target.negative ? options.lowAestheticScore : options.highAestheticScore;
+  return Float32Array.of(height, width, options.cropTop, options.cropLeft, score);
+}
+
+export interface SdxlEncoderInput {
+  readonly encoder: "text_encoder" | "text_encoder_2";
+  readonly tokenizer: ClipTokenizer;
+}
+
+export interface SdxlEncodeOptions {
+  readonly emphasis: EmphasisMode;
+  readonly commaPaddingBacktrack: number;
+  readonly sdxl: SdxlTextOptions;
+}
+
+/**
+ * Encodes `texts` as one batch (like the SD 1.x conditioner): both encoders, the same chunk count for every text
+ * (empty chunks fill in), the pooled output from the first chunk.
+ */
+export async function encodeSdxlTexts(
+  model: DiffusionModel,
+  encoders: readonly SdxlEncoderInput[],
+  texts: readonly string[],
+  target: ConditioningTarget,
+  options: SdxlEncodeOptions,
+): Promise<TextEmbedding[]> {
+  const sdxl = model.facts.sdxl;
+  if (sdxl === null) throw new Error(`${model.facts.name} is not an SDXL model`);
+  if (encoders.length !== sdxl.encoderWidths.length) throw new RangeError(`${model.facts.name} has ${sdxl.encoderWidths.length} text encoders, not ${encoders.length}`);
+  const chunkOptions = { emphasis: options.emphasis, commaPaddingBacktrack: options.commaPaddingBacktrack };
+  const tokenized: TokenizedPrompt[][] = encoders.map(({ tokenizer }) => texts.map((text) => tokenizePrompt(text, tokenizer, chunkOptions)));
+  // The two tokenizers chunk alike but for rare clean-up differences; the longer one sets the count for both.
+  const chunkCount = Math.max(1, ...tokenized.flat().map((t) => t.chunks.length));
+  const total = sdxl.encoderWidths.reduce((sum, width) => sum + width, 0);
+  const contexts = texts.map(() => new Float32Array(chunkCount * CHUNK_TOKENS * total));
+  let pooled: Float32Array | null = null;
+  let offset = 0;
+  for (const [e, { encoder, tokenizer }] of encoders.entries()) {
+    const width = sdxl.encoderWidths[e]!;
+    const empty = emptyChunk(tokenizer);
+    for (let c = 0; c < chunkCount; c++) {
+      const chunks: PromptChunk[] = tokenized[e]!.map((t) => t.chunks[c] ?? empty);
+      const ids = new Int32Array(texts.length * CHUNK_TOKENS);
+      const weights = new Float32Array(texts.length * CHUNK_TOKENS);
+      chunks.forEach((chunk, i) => {
+        ids.set(chunk.ids, i * CHUNK_TOKENS);
+        weights.set(chunk.weights, i * CHUNK_TOKENS);
+      });
+      const encoded = await model.encodeSdxlText(encoder, ids, texts.length);
+      if (c === 0 && encoded.pooled !== null) pooled = encoded.pooled;
+      applyEmphasis(encoded.hidden, weights, width, options.emphasis);
+      for (let i = 0; i < texts.length; i++) {
+        for (let t = 0; t < CHUNK_TOKENS; t++) {
+          const from = (i * CHUNK_TOKENS + t) * width;
+          contexts[i]!.set(encoded.hidden.subarray(from, from + width), (c * CHUNK_TOKENS + t) * total + offset);
+        }
+      }
+    }
+    offset += width;
+  }
+  if (pooled === null) throw new Error(`${model.facts.name}: text_encoder_2 gave no pooled output`);
+  const timeIds = sdxlTimeIds(sdxl, target, options.sdxl);
+  const width = sdxl.pooledWidth;
+  return texts.map((_, i) => ({
+    context: contexts[i]!,
+    tokens: chunkCount * CHUNK_TOKENS,
+    added: { textEmbeds: pooled.slice(i * width, (i + 1) * width), timeIds },
+  }));
+}
+
+/** The embedding with zeros wherever the text encoders' outputs were, time ids kept (`force_zero_embeddings`). */
+export function zeroTextEmbedding(embedding: TextEmbedding): TextEmbedding {
+  const added = embedding.added ?? null;
+  return {
+    context: new Float32Array(embedding.context.length),
+    tokens: embedding.tokens,
+    added: added === null ? null : { textEmbeds: new Float32Array(added.textEmbeds.length), timeIds: added.timeIds },
+  };
+}

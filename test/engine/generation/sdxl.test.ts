@@ -1,0 +1,156 @@
+/**
+ * SDXL txt2img on the real engine with the generated tiny SDXL exports (lib/engine/tiny-model, optimum layout):
+ * A1111's output contract at SDXL sizes, determinism, and what reaches the UNet — the pooled text embedding and
+ * time ids of A1111 v1.10's modules/sd_models_xl.py `get_learned_conditioning` (original size = target size = the
+ * request's height and width, crop = opts.sdxl_crop_top/left, a zeroed empty negative prompt; the refiner's
+ * aesthetic scores opts.sdxl_refiner_high/low_aesthetic_score).
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { readPngText } from "../../../lib/a1111/images/png-text.ts";
+import type { AddedCondition, Shape3 } from "../../../lib/engine/model/index.ts";
+import { pixelSpread, pixelsOf, tinyA1111, tinyEngine, txt2imgJob } from "../../fixtures/engine.ts";
+
+const base = { prompt: "a red fox", negative_prompt: "blurry", seed: 42, steps: 3, width: 256, height: 256, sampler_name: "Euler" };
+
+async function generate(body: Record<string, unknown>, options: Record<string, unknown> = {}, variant: "sdxl-optimum" | "sdxl-refiner-optimum" = "sdxl-optimum") {
+  const engine = await tinyA1111(variant);
+  return engine.generate(txt2imgJob(body, options));
+}
+
+interface UnetCall {
+  readonly contextShape: Shape3;
+  readonly context: Float32Array;
+  readonly added: AddedCondition | undefined;
+}
+
+/** Records every UNet call of `variant` (copies: the denoiser reuses its buffers). */
+async function recordUnetCalls(variant: "sdxl-optimum" | "sdxl-refiner-optimum"): Promise<UnetCall[]> {
+  const { model } = (await tinyEngine(variant)).loaded;
+  const calls: UnetCall[] = [];
+  const original = model.predictNoise.bind(model);
+  vi.spyOn(model, "predictNoise").mockImplementation((sample, shape, t, context, contextShape, added) => {
+    calls.push({
+      contextShape,
+      context: context.slice(),
+      added: added && { textEmbeds: added.textEmbeds.slice(), timeIds: added.timeIds.slice() },
+    });
+    return original(sample, shape, t, context, contextShape, added);
+  });
+  return calls;
+}
+
+const rows = (values: Float32Array, width: number) => Array.from({ length: values.length / width }, (_, i) => [...values.subarray(i * width, (i + 1) * width)]);
+const allZero = (values: Float32Array | number[]) => values.every((v) => v === 0);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("SDXL txt2img output", () => {
+  it.each([
+    [1024, 1024],
+    [832, 1216],
+  ])("is a %ix%i PNG with A1111's infotext", async (width, height) => {
+    const out = await generate({ ...base, steps: 2, width, height });
+    expect(out.images).toHaveLength(1);
+    expect(await pixelsOf(out.images[0]!)).toMatchObject({ width, height });
+    expect(await pixelSpread(out.images[0]!)).toBeGreaterThan(5);
+    const infotext = readPngText(out.images[0]!).parameters!;
+    expect(infotext).toMatch(
+      new RegExp(`^a red fox\\nNegative prompt: blurry\\nSteps: 2, Sampler: Euler, Schedule type: Automatic, CFG scale: 7\\.0, Seed: 42, Size: ${width}x${height}, Model hash: [0-9a-f]{10}, Model: sdxl-optimum`),
+    );
+    expect(out.info.sd_model_name).toBe("sdxl-optimum");
+  });
+});
+
+describe("SDXL determinism and inputs", () => {
+  it("gives identical bytes for the same request", async () => {
+    const [a, b] = [await generate(base), await generate(base)];
+    expect(a.images[0]!.equals(b.images[0]!)).toBe(true);
+  });
+
+  it.each([
+    ["prompt", { prompt: "a blue whale" }, {}],
+    ["negative prompt", { negative_prompt: "ugly" }, {}],
+    ["empty negative prompt", { negative_prompt: "" }, {}],
+    ["size", { width: 320 }, {}],
+    ["crop top", {}, { sdxl_crop_top: 64 }],
+    ["crop left", {}, { sdxl_crop_left: 64 }],
+    ["emphasis", { prompt: "a (red:1.5) fox" }, {}],
+  ])("changes the image when the %s changes", async (_name, change, options) => {
+    const [a, b] = [await generate(base), await generate({ ...base, ...change }, options)];
+    expect(a.images[0]!.equals(b.images[0]!)).toBe(false);
+  });
+});
+
+describe("SDXL conditioning reaching the UNet", () => {
+  it("passes the pooled text and time ids (height, width, crop top, left, height, width) for cond and uncond", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    await generate({ ...base, width: 320, height: 256 }, { sdxl_crop_top: 8, sdxl_crop_left: 16 });
+    expect(calls).toHaveLength(3);
+    const { facts } = (await tinyEngine("sdxl-optimum")).loaded.model;
+    for (const call of calls) {
+      // One UNet batch: the cond and the uncond, each with its own pooled output and time ids.
+      expect(call.contextShape).toEqual([2, 77, facts.textHiddenSize]);
+      expect(rows(call.added!.timeIds, 6)).toEqual([
+        [256, 320, 8, 16, 256, 320],
+        [256, 320, 8, 16, 256, 320],
+      ]);
+      const [cond, uncond] = rows(call.added!.textEmbeds, facts.sdxl!.pooledWidth);
+      expect(allZero(cond!)).toBe(false);
+      expect(allZero(uncond!)).toBe(false);
+      expect(cond).not.toEqual(uncond);
+    }
+  });
+
+  it("zeroes the context and pooled text of an empty negative prompt, keeping its time ids", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    await generate({ ...base, negative_prompt: "" });
+    const call = calls[0]!;
+    const perSample = call.context.length / 2;
+    const pooled = rows(call.added!.textEmbeds, call.added!.textEmbeds.length / 2);
+    expect(allZero(call.context.subarray(0, perSample))).toBe(false);
+    expect(allZero(call.context.subarray(perSample))).toBe(true);
+    expect(allZero(pooled[0]!)).toBe(false);
+    expect(allZero(pooled[1]!)).toBe(true);
+    expect(rows(call.added!.timeIds, 6)[1]).toEqual([256, 256, 0, 0, 256, 256]);
+  });
+
+  it("does not zero a negative prompt that is empty at some steps only ([:ugly:2])", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    await generate({ ...base, negative_prompt: "[:ugly:2]" });
+    const uncond = calls[0]!.context.subarray(calls[0]!.context.length / 2);
+    expect(allZero(uncond)).toBe(false);
+  });
+
+  it("sends the pooled output of the first chunk: a second chunk (BREAK) leaves it unchanged", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    await generate({ ...base, prompt: "a red fox BREAK in the snow" });
+    const firstRun = calls.length;
+    await generate({ ...base, prompt: "a red fox BREAK on a beach" });
+    // The 154-token cond and the 77-token uncond run as separate UNet batches.
+    const [first, second] = [calls[0]!, calls[firstRun]!];
+    expect(first.contextShape).toEqual([1, 154, first.context.length / 154]);
+    const pooledOf = (call: UnetCall) => [...call.added!.textEmbeds];
+    expect(pooledOf(first)).toEqual(pooledOf(second));
+    expect(first.context).not.toEqual(second.context);
+  });
+
+  it("gives the refiner the aesthetic scores (6 for the prompt, 2.5 for the negative) as its fifth time id", async () => {
+    const calls = await recordUnetCalls("sdxl-refiner-optimum");
+    const out = await generate({ ...base, width: 256, height: 320 }, {}, "sdxl-refiner-optimum");
+    expect(await pixelSpread(out.images[0]!)).toBeGreaterThan(5);
+    const { facts } = (await tinyEngine("sdxl-refiner-optimum")).loaded.model;
+    expect(calls[0]!.contextShape).toEqual([2, 77, facts.sdxl!.encoderWidths[0]]);
+    expect(rows(calls[0]!.added!.timeIds, 5)).toEqual([
+      [320, 256, 0, 0, 6],
+      [320, 256, 0, 0, 2.5],
+    ]);
+  });
+
+  it("reads the refiner's aesthetic scores from the options", async () => {
+    const calls = await recordUnetCalls("sdxl-refiner-optimum");
+    await generate(base, { sdxl_refiner_high_aesthetic_score: 7.5, sdxl_refiner_low_aesthetic_score: 1 }, "sdxl-refiner-optimum");
+    expect(rows(calls[0]!.added!.timeIds, 5).map((ids) => ids[4])).toEqual([7.5, 1]);
+  });
+});
