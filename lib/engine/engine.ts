@@ -15,27 +15,60 @@ export interface LoadedEngine extends Engine {
   readonly loaded: LoadedModel;
 }
 
-export async function loadEngine(modelDir: string, options: EngineOptions = {}): Promise<LoadedEngine> {
+/** A model folder opened with its tokenizers and noise schedule. */
+async function openModel(modelDir: string, options: EngineOptions): Promise<LoadedModel> {
   const model = await loadModel(modelDir, options);
   try {
     const tokenizer = await loadClipTokenizer(model.facts.tokenizerDir);
     const tokenizer2 = model.facts.tokenizer2Dir === null ? null : await loadClipTokenizer(model.facts.tokenizer2Dir);
-    const loaded: LoadedModel = {
+    return {
       model,
       tokenizer,
       tokenizer2,
       sigmas: modelSigmas(model.facts.noiseSchedule),
       identity: { name: model.facts.name, hash: model.facts.hash },
     };
-    const settings: GenerationSettings = { maxUnetBatch: options.maxUnetBatch ?? 8 };
-    return {
-      loaded,
-      model: loaded.identity,
-      generate: (plan, hooks = {}) => runGeneration(loaded, plan, hooks, settings),
-      release: () => model.release(),
-    };
   } catch (error) {
     await model.release();
     throw error;
   }
+}
+
+/**
+ * Loads the model in `modelDir`. A plan with a refiner (plan.refiner) opens the refiner's folder beside it on first
+ * use and keeps it open for later plans, so both models stay in memory (one refiner at a time: another folder
+ * replaces it); release() closes both.
+ */
+export async function loadEngine(modelDir: string, options: EngineOptions = {}): Promise<LoadedEngine> {
+  const loaded = await openModel(modelDir, options);
+  let refiner: { dir: string; model: Promise<LoadedModel> } | null = null;
+  const releaseRefiner = async () => {
+    const current = refiner;
+    refiner = null;
+    await current?.model.then((m) => m.model.release()).catch(() => undefined);
+  };
+  const settings: GenerationSettings = {
+    maxUnetBatch: options.maxUnetBatch ?? 8,
+    loadModel: async (dir) => {
+      if (refiner?.dir !== dir) {
+        await releaseRefiner();
+        const opening = { dir, model: openModel(dir, options) };
+        refiner = opening;
+        // A folder that fails to open is not kept: the next plan tries again.
+        opening.model.catch(() => {
+          if (refiner === opening) refiner = null;
+        });
+      }
+      return refiner!.model;
+    },
+  };
+  return {
+    loaded,
+    model: loaded.identity,
+    generate: (plan, hooks = {}) => runGeneration(loaded, plan, hooks, settings),
+    release: async () => {
+      await releaseRefiner();
+      await loaded.model.release();
+    },
+  };
 }

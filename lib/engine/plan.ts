@@ -139,6 +139,16 @@ export interface LoraSpec {
   readonly dynDim: number | null;
 }
 
+/** A1111's refiner (`refiner_checkpoint`, `refiner_switch_at`; lib/engine/pipeline/refiner.ts). */
+export interface RefinerSpec {
+  /** The refiner's model folder; the engine loads it beside the base model and keeps it. */
+  readonly modelDir: string;
+  /** Switch once this fraction of the model's timesteps is done; null switches on the first model call. */
+  readonly switchAt: number | null;
+  /** With hires fix, the pass(es) the refiner may take over (A1111 opts.hires_fix_refiner_pass). */
+  readonly hiresPass: "first pass" | "second pass" | "both passes";
+}
+
 export interface GenerationPlan {
   /** First-pass size in pixels, multiples of 8. */
   readonly width: number;
@@ -166,6 +176,8 @@ export interface GenerationPlan {
    * 1 masking it fully (A1111 opts.inpainting_mask_weight).
    */
   readonly inpaintingMaskWeight: number;
+  /** The refiner, or absent/null for none. */
+  readonly refiner?: RefinerSpec | null;
 }
 
 export interface ModelIdentity {
@@ -196,6 +208,8 @@ export interface SamplingEvents {
   inpaintingConditioning: boolean;
   /** "Only masked" was asked for but the mask was blank, so the whole image was generated as plain img2img. */
   blankMask: boolean;
+  /** The refiner that took over sampling at least once (A1111 then writes "Refiner" and "Refiner switch at"). */
+  refiner?: ModelIdentity;
 }
 
 /** A textual-inversion embedding a text-encoder call used, and the sha256 of its file. */

@@ -23,6 +23,7 @@ beforeAll(async () => {
   const root = await mkdtemp(join(tmpdir(), "serena-sdxl-models-"));
   await symlink(await tinyModelDir("sd1-optimum-1.24"), join(root, "sd1-optimum-1.24"));
   await symlink(await tinyModelDir("sdxl-optimum"), join(root, "sdxl-optimum"));
+  await symlink(await tinyModelDir("sdxl-refiner-optimum"), join(root, "sdxl-refiner-optimum"));
   await writeModel(join(root, "sdxl-tiny"), MODEL_PRESETS["sdxl-tiny"], { withoutVaeEncoder: true });
   services = testServices({ SERENA_BACKEND: "local", SERENA_MODELS_ROOT: root, SERENA_CACHE_DIR: TEST_CACHE_DIR });
   client = apiClient(services);
@@ -49,7 +50,7 @@ describe("SDXL checkpoints beside SD 1.x", () => {
     const reply = await client.get("/sdapi/v1/sd-models");
     expect(reply.status).toBe(200);
     const models = reply.json() as { title: string; model_name: string }[];
-    expect(models.map((m) => m.model_name)).toEqual(["sd1-optimum-1.24", "sdxl-optimum", "sdxl-tiny"]);
+    expect(models.map((m) => m.model_name)).toEqual(["sd1-optimum-1.24", "sdxl-optimum", "sdxl-refiner-optimum", "sdxl-tiny"]);
     for (const model of models) expect(model.title).toMatch(new RegExp(`^${model.model_name} \\[[0-9a-f]{10}\\]$`));
   });
 
@@ -88,4 +89,22 @@ describe("SDXL checkpoints beside SD 1.x", () => {
     expect(await pixelSpread(png)).toBeGreaterThan(1);
     expect(infotext).toContain("Model: sdxl-tiny,");
   }, 120_000);
+
+  it("refine with refiner_checkpoint and refiner_switch_at: 0.8, and say so in the infotext", async () => {
+    await select("sdxl-optimum");
+    const plain = await txt2img({ width: 256, height: 256, steps: 6 });
+    const refined = await txt2img({ width: 256, height: 256, steps: 6, refiner_checkpoint: "sdxl-refiner-optimum", refiner_switch_at: 0.8 });
+    expect(refined.infotext).toMatch(/, Model: sdxl-optimum, Refiner: sdxl-refiner-optimum \[[0-9a-f]{10}\], Refiner switch at: 0\.8, /);
+    expect(refined.png.equals(plain.png)).toBe(false);
+    // The refiner by its title, as /sd-models lists it, is the same checkpoint.
+    const title = ((await client.get("/sdapi/v1/sd-models")).json() as { title: string; model_name: string }[]).find((m) => m.model_name === "sdxl-refiner-optimum")!.title;
+    const byTitle = await txt2img({ width: 256, height: 256, steps: 6, refiner_checkpoint: title, refiner_switch_at: 0.8 });
+    expect(byTitle.png.equals(refined.png)).toBe(true);
+  }, 120_000);
+
+  it("refuse an unknown refiner checkpoint with a 422 naming the field", async () => {
+    const reply = await client.post("/sdapi/v1/txt2img", { prompt: "a lighthouse", steps: 2, width: 64, height: 64, refiner_checkpoint: "sd_xl_refiner_1.0" });
+    expect(reply.status).toBe(422);
+    expect(reply.json().detail[0].loc).toEqual(["body", "refiner_checkpoint"]);
+  });
 });

@@ -17,6 +17,7 @@ import { imageInfotext } from "./infotext.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput } from "./job.ts";
 import { resolveNetworks, tiHashes, withLoras, withNetworkExtras, type LoraLookup } from "./networks.ts";
 import { enginePlan, planRequest, type ClientImages, type PlanEnvironment, type RequestPlan } from "./plan.ts";
+import { refinerExtras, refinerPlan } from "./refiner.ts";
 
 /** The request field a plan part comes from. */
 const PLAN_PART_FIELDS: Record<PlanPart, (string | number)[]> = {
@@ -30,6 +31,7 @@ const PLAN_PART_FIELDS: Record<PlanPart, (string | number)[]> = {
   // Textual-inversion embeddings and LoRA files are named in the prompts.
   "text.embeddings": ["prompt"],
   networks: ["prompt"],
+  refiner: ["refiner_checkpoint"],
 };
 
 /** Infotext entries for what happened while sampling (A1111 adds them only when they applied). */
@@ -41,7 +43,7 @@ function eventExtras(plan: RequestPlan, result: GenerationResult): Record<string
     extra["NGMS"] = pyFloat(plan.sampling.sMinUncond);
     if (plan.sampling.sMinUncondAllSteps) extra["NGMS all steps"] = true;
   }
-  return extra;
+  return { ...extra, ...refinerExtras(plan.request, plan.options, plan.hires !== null, result.events.refiner) };
 }
 
 /**
@@ -93,6 +95,10 @@ export interface RunOptions extends PlanEnvironment {
   notes?: Record<string, PyValue>;
   /** The LoRA folder `<lora:name:…>` tags are looked up in; without it a tag that would be applied is a 422. */
   loras?: LoraLookup;
+  /** The folder the backend resolved `refiner_checkpoint` to; without it a request for a refiner is a 422. */
+  refinerDir?: string;
+  /** The engine's own model folder (a refiner that is the model itself never switches, as in A1111). */
+  modelDir?: string;
 }
 
 /** Runs an A1111 generation on an engine: plan, decode, generate, render. */
@@ -102,9 +108,10 @@ export async function runA1111Generation(job: GenerationJob, engine: Engine, hoo
   const images = await clientImages(job);
   // Extra networks are activated before the conds are built (A1111 processing.py `process_images_inner`).
   const networks = await resolveNetworks(plan, options.loras);
+  const refiner = refinerPlan(plan.request, plan.options, options.refinerDir, options.modelDir);
   let result: GenerationResult;
   try {
-    result = await engine.generate(withLoras(enginePlan(plan, images), networks), { onProgress: hooks.onProgress, control: hooks.control });
+    result = await engine.generate({ ...withLoras(enginePlan(plan, images), networks), refiner }, { onProgress: hooks.onProgress, control: hooks.control });
   } catch (error) {
     if (error instanceof PlanError) throw invalidField(PLAN_PART_FIELDS[error.part], error.message);
     throw error;

@@ -207,9 +207,6 @@ function checkCommon(body: Common & Hires, ctx: z.RefinementCtx) {
   if (body.tiling) {
     ctx.addIssue({ code: "custom", path: ["tiling"], message: "tiling needs circular convolution padding, which ONNX exports do not have" });
   }
-  if (body.refiner_checkpoint) {
-    ctx.addIssue({ code: "custom", path: ["refiner_checkpoint"], message: "refiner models are not available in Serena" });
-  }
   // Serena has no scripts: entries that leave a script off are no-ops, anything else a 422 (lib/a1111/generation/scripts.ts).
   for (const issue of [scriptNameIssue(body.script_name) ?? [], alwaysOnScriptIssues(body.alwayson_scripts)].flat()) {
     ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });

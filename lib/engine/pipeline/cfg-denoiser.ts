@@ -34,6 +34,8 @@ export interface CfgDenoiserSetup {
    * `apply_blend` on the denoised latent); `nmask` is [h·w], `init` the [B, C, h, w] init latent.
    */
   readonly blend?: { readonly nmask: Float32Array; readonly init: Float32Array } | null;
+  /** The model-call count to start from: a refiner taking over mid-pass carries on the base model's (refiner.ts). */
+  readonly firstCall?: number;
 }
 
 /** When the uncond pass is skipped (A1111 opts.skip_early_cond, s_min_uncond and s_min_uncond_all). */
@@ -88,7 +90,7 @@ export function createCfgDenoiser(setup: CfgDenoiserSetup): CfgDenoiser {
   const maxBatch = fixedBatch ?? Math.max(1, setup.maxUnetBatch);
   // A1111 drops the uncond pass at CFG scale 1 when every image has a single weight-1 cond.
   const neverUncond = cfgScale === 1 && conditioning.every((c) => c.cond.length === 1 && c.condWeights[0] === 1);
-  let calls = 0;
+  let calls = setup.firstCall ?? 0;
   let xIn = new Float32Array(0);
   // Packed UNet inputs are reused across steps: contexts only change when a prompt edit switches text.
   const samples = new Map<number, Float32Array>();

@@ -12,12 +12,13 @@ import { samplerNamed, totalSteps, type SamplerDefinition } from "../samplers/re
 import type { ModelSigmas } from "../schedules/model-sigmas.ts";
 import { img2imgPlan, txt2imgPlan, type SamplingPlan } from "../schedules/plan.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
-import { applyBlend, createCfgDenoiser, type UncondSkipping } from "./cfg-denoiser.ts";
+import { applyBlend, createCfgDenoiser, type CfgDenoiserSetup, type UncondSkipping } from "./cfg-denoiser.ts";
+import { switchingDenoiser, type PassRefiner } from "./refiner.ts";
 import { buildConditioning, type ImageConditioning } from "./conditioning.ts";
 import { upscaleForHires } from "./hires-upscale.ts";
 import { checkImg2Img, maskedEverywhereConditioning, overlayResult, prepareImg2Img, type Img2ImgSetup } from "./img2img-setup.ts";
 import { tensorToRgb } from "./pixels.ts";
-import { passModels, sameLoras } from "./text-conditioner.ts";
+import { passModels, sameLoras, type TextConditioner } from "./text-conditioner.ts";
 
 export interface LoadedModel {
   readonly model: DiffusionModel;
@@ -31,6 +32,8 @@ export interface LoadedModel {
 export interface GenerationSettings {
   /** Largest UNet batch run at once. */
   readonly maxUnetBatch: number;
+  /** Opens another model folder (a refiner, plan.refiner); without it a plan with a refiner is refused. */
+  readonly loadModel?: (dir: string) => Promise<LoadedModel>;
 }
 
 class StopSampling extends Error {
@@ -98,6 +101,8 @@ interface PassInput {
   /** Progress: which pass of how many (batches, two passes each with hires fix). */
   readonly jobNo: number;
   readonly jobCount: number;
+  /** The refiner that may take over this pass, or null. */
+  readonly refiner: PassRefiner | null;
 }
 
 /** Start latent = init·initScale + noise·noiseScale (schedules/plan.ts). */
@@ -184,7 +189,7 @@ export async function runGeneration(
         events[reason] = true;
       },
     };
-    const cfgDenoise = createCfgDenoiser({
+    const denoiserSetup: CfgDenoiserSetup = {
       model: pass.unet,
       schedule: sp.schedule,
       latentShape: pass.latentShape,
@@ -194,7 +199,11 @@ export async function runGeneration(
       skipping,
       imageConditioning: pass.imageConditioning,
       blend: pass.blend,
-    });
+    };
+    const baseDenoise = createCfgDenoiser(denoiserSetup);
+    const cfgDenoise = pass.refiner
+      ? switchingDenoiser(baseDenoise, sigmas, pass.refiner, (unet, conditioning, firstCall) => createCfgDenoiser({ ...denoiserSetup, model: unet, conditioning, firstCall }))
+      : baseDenoise;
     const denoise = passSampler.wrapDenoiser ? passSampler.wrapDenoiser(cfgDenoise, sp.schedule) : cfgDenoise;
     const steps = sp.sigmas.length - 1;
     let last: Float32Array = pass.x;
@@ -219,9 +228,38 @@ export async function runGeneration(
     }
   };
 
+  const refinerSpec = plan.refiner ?? null;
+  if (refinerSpec && !settings.loadModel) throw new PlanError("refiner", "this engine cannot load a refiner model");
+  if (refinerSpec && (inpaintingUnet || plan.img2img?.inpaint)) throw new PlanError("refiner", "a refiner on inpainting is not supported");
+  /**
+   * The refiner for one pass: it loads (once; the engine keeps it), builds the pass's conds with the refiner's text
+   * encoders, and takes over the denoiser from the switch point on. `state.switched` stays set for the rest of the
+   * batch: A1111 keeps the refiner loaded until the next batch reloads the base model (processing.py
+   * `process_images_inner`), so a later pass runs on it from its first call.
+   */
+  const passRefiner = (state: { switched: LoadedModel | null }, conds: (conditioner: TextConditioner) => Promise<ImageConditioning[]>) => {
+    if (refinerSpec === null) return null;
+    const refiner: PassRefiner = {
+      switchAt: refinerSpec.switchAt,
+      already: state.switched !== null,
+      prepare: async () => {
+        const loadedRefiner = await settings.loadModel!(refinerSpec.modelDir);
+        const refinerPass = await passModels(loadedRefiner.model, loadedRefiner.tokenizer, textOptions, [], loadedRefiner.tokenizer2 ?? null);
+        state.switched = loadedRefiner;
+        return { unet: refinerPass.unet, conditioning: await conds(refinerPass.conditioner) };
+      },
+      onSwitch: () => {
+        events.refiner = state.switched!.identity;
+      },
+    };
+    return refiner;
+  };
+  const refinerIn = (pass: "first pass" | "second pass") => refinerSpec !== null && (!plan.hires || refinerSpec.hiresPass === pass || refinerSpec.hiresPass === "both passes");
+
   const images: RgbImage[] = [];
   let interrupted = false;
   for (let n = 0; n < plan.batchCount && !interrupted; n++) {
+    const refinerState: { switched: LoadedModel | null } = { switched: null };
     const from = n * plan.batchSize;
     const to = from + plan.batchSize;
     const rngFor = (shape: Shape3) =>
@@ -242,9 +280,14 @@ export async function runGeneration(
     });
     const sp = samplingPlan(plan.sampling, sampler, sigmas, img2img);
     const rng = rngFor(latentShape);
+    const firstPrompts = [plan.prompts.slice(from, to), plan.negativePrompts.slice(from, to)] as const;
+    const firstRefiner = refinerIn("first pass")
+      ? passRefiner(refinerState, (c) => buildConditioning(c, ...firstPrompts, stepsForPrompts, undefined, { width: plan.width, height: plan.height }))
+      : null;
     lap("prepare");
     const first = await samplePass(
       {
+        refiner: firstRefiner,
         unet: firstPass.unet,
         spec: plan.sampling,
         sp,
@@ -285,9 +328,21 @@ export async function runGeneration(
       const hiresSp = samplingPlan(hires.sampling, hiresSampler, sigmas, { denoisingStrength: hires.denoisingStrength, fixSteps: true });
       // A1111 makes fresh generators at the upscaled shape for the second pass (`sample_hr_pass`).
       const hiresRng = rngFor(hiresShape);
+      const hiresRefiner =
+        refinerIn("second pass") || refinerState.switched !== null
+          ? passRefiner(
+              refinerState,
+              (c) =>
+                buildConditioning(c, hires.prompts.slice(from, to), hires.negativePrompts.slice(from, to), stepsForPrompts, totalSteps(hiresSampler, hires.sampling.steps), {
+                  width: hires.upscaleWidth,
+                  height: hires.upscaleHeight,
+                }),
+            )
+          : null;
       lap("prepare");
       const second = await samplePass(
         {
+          refiner: hiresRefiner,
           unet: hiresPass.unet,
           spec: hires.sampling,
           sp: hiresSp,
@@ -308,8 +363,10 @@ export async function runGeneration(
 
     lap("sampling");
     const [, , lh, lw] = shape;
-    const scaled = latents.map((v) => v / model.facts.vaeScalingFactor);
-    const pixels = await model.decodeLatents(scaled, shape);
+    // After a switch A1111 decodes with the refiner's VAE (the loaded model's first stage).
+    const decoder = refinerState.switched?.model ?? model;
+    const scaled = latents.map((v) => v / decoder.facts.vaeScalingFactor);
+    const pixels = await decoder.decodeLatents(scaled, shape);
     const [width, height] = [lw * 8, lh * 8];
     for (let i = 0; i < plan.batchSize; i++) {
       const rgb: RgbImage = { data: tensorToRgb(pixels, i, width, height), width, height };

@@ -8,7 +8,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readPngText } from "../../../lib/a1111/images/png-text.ts";
 import type { AddedCondition, Shape3 } from "../../../lib/engine/model/index.ts";
-import { pixelSpread, pixelsOf, tinyA1111, tinyEngine, txt2imgJob } from "../../fixtures/engine.ts";
+import { runA1111Generation } from "../../../lib/a1111/generation/generate.ts";
+import { completedRatio } from "../../../lib/engine/pipeline/refiner.ts";
+import { pixelSpread, pixelsOf, tinyA1111, tinyEngine, tinyModelDir, txt2imgJob } from "../../fixtures/engine.ts";
 
 const base = { prompt: "a red fox", negative_prompt: "blurry", seed: 42, steps: 3, width: 256, height: 256, sampler_name: "Euler" };
 
@@ -152,5 +154,60 @@ describe("SDXL conditioning reaching the UNet", () => {
     const calls = await recordUnetCalls("sdxl-refiner-optimum");
     await generate(base, { sdxl_refiner_high_aesthetic_score: 7.5, sdxl_refiner_low_aesthetic_score: 1 }, "sdxl-refiner-optimum");
     expect(rows(calls[0]!.added!.timeIds, 5).map((ids) => ids[4])).toEqual([7.5, 1]);
+  });
+});
+
+describe("refiner (refiner_checkpoint, refiner_switch_at)", () => {
+  async function refine(body: Record<string, unknown>, options: Record<string, unknown> = {}) {
+    const engine = await tinyEngine("sdxl-optimum");
+    const refinerDir = await tinyModelDir("sdxl-refiner-optimum");
+    return runA1111Generation(txt2imgJob({ ...base, steps: 10, ...body }, options), engine, {}, { refinerDir, modelDir: engine.loaded.model.facts.dir });
+  }
+
+  it("hands over at the switch point and says so in the infotext as A1111 does", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    const out = await refine({ refiner_checkpoint: "sdxl-refiner-optimum", refiner_switch_at: 0.8 });
+    const { sigmas } = (await tinyEngine("sdxl-optimum")).loaded;
+    // The base model runs while (999 − t(σ))/1000 < 0.8, t the nearest training sigma's index (sd_samplers_common.py).
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThan(10);
+    expect(completedRatio(sigmas, sigmas.sigmas[999]!)).toBe(0);
+    expect(completedRatio(sigmas, sigmas.sigmas[0]!)).toBe(0.999);
+    expect(out.info.infotexts[0]).toMatch(/, Model: sdxl-optimum, Refiner: sdxl-refiner-optimum \[[0-9a-f]{10}\], Refiner switch at: 0\.8, Version: /);
+    expect(await pixelSpread(out.images[0]!)).toBeGreaterThan(5);
+  });
+
+  it("changes the image, deterministically, and earlier switches hand more steps to the refiner", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    const plain = await refine({});
+    const plainCalls = calls.length;
+    const [a, b] = [await refine({ refiner_checkpoint: "sdxl-refiner-optimum", refiner_switch_at: 0.8 }), await refine({ refiner_checkpoint: "sdxl-refiner-optimum", refiner_switch_at: 0.8 })];
+    const at08 = (calls.length - plainCalls) / 2;
+    const before = calls.length;
+    await refine({ refiner_checkpoint: "sdxl-refiner-optimum", refiner_switch_at: 0.3 });
+    const at03 = calls.length - before;
+    expect(plainCalls).toBe(10);
+    expect(at03).toBeLessThan(at08);
+    expect(a.images[0]!.equals(b.images[0]!)).toBe(true);
+    expect(a.images[0]!.equals(plain.images[0]!)).toBe(false);
+  });
+
+  it("never switches at 1 (the ratio stops at 0.999), and then writes nothing", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    const out = await refine({ refiner_checkpoint: "sdxl-refiner-optimum", refiner_switch_at: 1 });
+    expect(calls).toHaveLength(10);
+    expect(out.info.infotexts[0]).not.toContain("Refiner");
+  });
+
+  it("without refiner_switch_at runs the refiner from the first step", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    const out = await refine({ refiner_checkpoint: "sdxl-refiner-optimum" });
+    expect(calls).toHaveLength(0);
+    expect(out.info.infotexts[0]).toMatch(/Refiner: sdxl-refiner-optimum \[[0-9a-f]{10}\], Version: /);
+  });
+
+  it("is a 422 on a backend that cannot load one", async () => {
+    const refused = (await tinyA1111("sdxl-optimum")).generate(txt2imgJob({ ...base, refiner_checkpoint: "sdxl-refiner-optimum" }));
+    await expect(refused).rejects.toThrow(/^body\.refiner_checkpoint: refiner models are not available with this inference backend/);
   });
 });

@@ -15,6 +15,7 @@ import { deserializeError } from "../errors.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend } from "../../../a1111/backend.ts";
 import type { EmbeddingsResponse } from "../../../a1111/schemas/catalog-items.ts";
 import { LoraCatalog } from "../../../engine/networks/lora-catalog.ts";
+import { requestedRefiner } from "../../../a1111/generation/refiner.ts";
 import { modelCatalog, resolveModel, type CatalogConfig } from "./model-catalog.ts";
 import { CONTROL_INTERRUPT, CONTROL_SKIP, type WorkerMessage } from "./protocol.ts";
 
@@ -103,7 +104,7 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
     return w;
   }
 
-  async function run(job: GenerationJob, hooks: GenerationHooks, modelDir: string): Promise<GenerationOutput> {
+  async function run(job: GenerationJob, hooks: GenerationHooks, modelDir: string, refinerDir: string | undefined): Promise<GenerationOutput> {
     worker ??= startWorker();
     const w = worker;
     w.ref();
@@ -121,7 +122,7 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
     try {
       return await new Promise<GenerationOutput>((resolve, reject) => {
         pending.set(id, { resolve, reject, hooks, requestId: currentRequestId() });
-        w.postMessage({ kind: "generate", id, job, modelDir, control });
+        w.postMessage({ kind: "generate", id, job, modelDir, control, ...(refinerDir === undefined ? {} : { refinerDir }) });
       });
     } finally {
       clearInterval(poll);
@@ -184,6 +185,10 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
       if (!model) {
         throw invalidField(["override_settings", "sd_model_checkpoint"], `model '${job.options.sd_model_checkpoint}' not found`);
       }
+      // A1111 (processing.py `process_images`): the refiner is looked up among the checkpoints before anything runs.
+      const refinerName = requestedRefiner(job.request);
+      const refiner = refinerName === null ? undefined : resolveModel(catalog, refinerName);
+      if (refinerName !== null && !refiner) throw invalidField(["refiner_checkpoint"], `Could not find checkpoint with name ${refinerName}`);
       if (inFlight > maxQueue) {
         throw tooManyRequests(
           `${inFlight} generations are running or waiting here, the most this server queues (SERENA_MAX_QUEUE=${maxQueue}); try again later or submit an async job`,
@@ -195,7 +200,7 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
         const started = performance.now();
         hooks.onStart?.();
         try {
-          return await run(job, hooks, model.dir);
+          return await run(job, hooks, model.dir, refiner?.dir);
         } finally {
           averageMs = 0.7 * averageMs + 0.3 * (performance.now() - started);
         }

@@ -9,6 +9,8 @@ export interface GenerateMessage {
   id: number;
   job: GenerationJob;
   modelDir: string;
+  /** The folder `refiner_checkpoint` resolved to, when the request asks for a refiner. */
+  refinerDir?: string;
   /** Int32Array view: [0] interrupt, [1] skip; written by the main thread, read between sampler steps. */
   control: SharedArrayBuffer;
 }

@@ -103,7 +103,13 @@ port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMes
         return Atomics.exchange(flags, CONTROL_SKIP, 0) === 1 ? ("skip" as const) : null;
       },
     };
-    const output = await runA1111Generation(message.job, await engineFor(message.modelDir, message.id), hooks, loras ? { loras } : {});
+    // The engine opens a refiner beside its model and keeps both (lib/engine/engine.ts).
+    const refiner = message.refinerDir === undefined ? {} : { refinerDir: message.refinerDir };
+    const output = await runA1111Generation(message.job, await engineFor(message.modelDir, message.id), hooks, {
+      ...(loras ? { loras } : {}),
+      modelDir: message.modelDir,
+      ...refiner,
+    });
     post({ kind: "result", id: message.id, images: output.images, info: output.info, ...(output.warnings ? { warnings: output.warnings } : {}) });
   } catch (error) {
     post({ kind: "error", id: message.id, error: serializeError(error) });
