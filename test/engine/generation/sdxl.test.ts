@@ -10,7 +10,7 @@ import { readPngText } from "../../../lib/a1111/images/png-text.ts";
 import type { AddedCondition, Shape3 } from "../../../lib/engine/model/index.ts";
 import { runA1111Generation } from "../../../lib/a1111/generation/generate.ts";
 import { completedRatio } from "../../../lib/engine/pipeline/refiner.ts";
-import { pixelSpread, pixelsOf, tinyA1111, tinyEngine, tinyModelDir, txt2imgJob } from "../../fixtures/engine.ts";
+import { gradientDataUri, img2imgJob, pixelSpread, pixelsOf, tinyA1111, tinyEngine, tinyModelDir, txt2imgJob } from "../../fixtures/engine.ts";
 
 const base = { prompt: "a red fox", negative_prompt: "blurry", seed: 42, steps: 3, width: 256, height: 256, sampler_name: "Euler" };
 
@@ -136,6 +136,24 @@ describe("SDXL conditioning reaching the UNet", () => {
     const pooledOf = (call: UnetCall) => [...call.added!.textEmbeds];
     expect(pooledOf(first)).toEqual(pooledOf(second));
     expect(first.context).not.toEqual(second.context);
+  });
+
+  it("gives hires fix's second pass the upscaled size as original and target size (A1111 hr_upscale_to_x/y)", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    const out = await generate({ ...base, width: 128, height: 96, enable_hr: true, hr_scale: 2, hr_second_pass_steps: 2, denoising_strength: 0.5 });
+    expect(await pixelsOf(out.images[0]!)).toMatchObject({ width: 256, height: 192 });
+    const sizes = calls.map((call) => rows(call.added!.timeIds, 6)[0]);
+    expect(sizes[0]).toEqual([96, 128, 0, 0, 96, 128]);
+    expect(sizes.at(-1)).toEqual([192, 256, 0, 0, 192, 256]);
+  });
+
+  it("runs img2img with the same conditioning", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    const engine = await tinyA1111("sdxl-optimum");
+    const out = await engine.generate(img2imgJob({ ...base, init_images: [await gradientDataUri(256, 256)], denoising_strength: 0.6 }));
+    expect(await pixelSpread(out.images[0]!)).toBeGreaterThan(5);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(rows(calls[0]!.added!.timeIds, 6)[0]).toEqual([256, 256, 0, 0, 256, 256]);
   });
 
   it("gives the refiner the aesthetic scores (6 for the prompt, 2.5 for the negative) as its fifth time id", async () => {
