@@ -208,6 +208,22 @@ export const SDXL_UNET: UNetConfig = {
   projection_class_embeddings_input_dim: 2816,
 };
 
+/**
+ * SDXL 1.0's refiner UNet (stabilityai/stable-diffusion-xl-refiner-1.0 unet/config.json): four levels with plain
+ * blocks at both ends, 384-channel base width, four transformer layers per attention block, the 1280-wide bigG
+ * context alone, and 1280 + 5·256 added-embedding inputs (original size, crop, aesthetic score).
+ */
+export const SDXL_REFINER_UNET: UNetConfig = {
+  ...SDXL_UNET,
+  down_block_types: ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
+  up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+  block_out_channels: [384, 768, 1536, 1536],
+  attention_head_dim: [6, 12, 24, 24],
+  transformer_layers_per_block: 4,
+  cross_attention_dim: 1280,
+  projection_class_embeddings_input_dim: 2560,
+};
+
 /** SDXL's VAE: SD's AutoencoderKL architecture retrained, with its own scaling factor. */
 const SDXL_VAE: VaeConfig = { ...SD15_VAE, sample_size: 1024, scaling_factor: 0.13025 };
 
@@ -288,6 +304,14 @@ export const MODEL_PRESETS = {
     textEncoder2: { config: SDXL_TEXT_ENCODER_2, padToken: "!" },
     scheduler: SDXL_SCHEDULER,
     padToken: "<|endoftext|>",
+  },
+  "sdxl-refiner": {
+    unet: SDXL_REFINER_UNET,
+    vae: SDXL_VAE,
+    textEncoder: null,
+    textEncoder2: { config: SDXL_TEXT_ENCODER_2, padToken: "!" },
+    scheduler: SDXL_SCHEDULER,
+    padToken: "!",
   },
   "sdxl-tiny": {
     unet: SDXL_TINY_UNET,

@@ -101,6 +101,12 @@ describe("SDXL 1.0 parameter counts", () => {
     expect(parameter("sdxl", "unet", name)?.dims).toEqual(dims);
   });
 
+  // stabilityai/stable-diffusion-xl-refiner-1.0's UNet: 2,259,526,660 parameters, the count independent SDXL tooling
+  // records for its diffusers config.
+  it("the refiner's UNet has 2,259,526,660 parameters", () => {
+    expect(count("sdxl-refiner", "unet")).toBe(2_259_526_660);
+  });
+
   it("text_projection is a bias-free 1280 × 1280 Linear at the top level", () => {
     expect(parameter("sdxl", "text_encoder_2", "text_projection.weight")?.dims).toEqual([1280, 1280]);
     expect(parameter("sdxl", "text_encoder_2", "text_projection.bias")).toBeUndefined();
