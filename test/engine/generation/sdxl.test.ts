@@ -138,6 +138,16 @@ describe("SDXL conditioning reaching the UNet", () => {
     expect(first.context).not.toEqual(second.context);
   });
 
+  it("gives each AND part its own pooled text, all with the same time ids (composable diffusion as for SD 1.x)", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    await generate({ ...base, prompt: "a red fox AND a snowy forest:0.5" });
+    const call = calls[0]!;
+    expect(call.contextShape[0]).toBe(3);
+    const pooled = rows(call.added!.textEmbeds, call.added!.textEmbeds.length / 3);
+    expect(new Set(pooled.map((row) => row.join())).size).toBe(3);
+    expect(new Set(rows(call.added!.timeIds, 6).map((row) => row.join()))).toEqual(new Set(["256,256,0,0,256,256"]));
+  });
+
   it("gives hires fix's second pass the upscaled size as original and target size (A1111 hr_upscale_to_x/y)", async () => {
     const calls = await recordUnetCalls("sdxl-optimum");
     const out = await generate({ ...base, width: 128, height: 96, enable_hr: true, hr_scale: 2, hr_second_pass_steps: 2, denoising_strength: 0.5 });
