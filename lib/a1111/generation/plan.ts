@@ -240,6 +240,7 @@ export function enginePlan(plan: RequestPlan, images: ClientImages): GenerationP
         cropLeft: o.sdxl_crop_left,
         highAestheticScore: o.sdxl_refiner_high_aesthetic_score,
         lowAestheticScore: o.sdxl_refiner_low_aesthetic_score,
+        clipLSkip: o.sdxl_clip_l_skip ? o.CLIP_stop_at_last_layers : null,
       },
     },
     img2img: img2img

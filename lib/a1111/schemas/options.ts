@@ -146,6 +146,7 @@ export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
   "inpainting_mask_weight",
   "overlay_inpaint",
   // SDXL's time ids (lib/engine/pipeline/sdxl-conditioner.ts, read by lib/a1111/generation/plan.ts).
+  "sdxl_clip_l_skip",
   "sdxl_crop_top",
   "sdxl_crop_left",
   "sdxl_refiner_low_aesthetic_score",

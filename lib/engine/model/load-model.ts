@@ -107,12 +107,13 @@ export interface DiffusionModel {
   /** The textual-inversion embeddings folder this model was loaded with, or null. */
   readonly embeddingsDir: string | null;
   /**
-   * SDXL (facts.sdxl): token ids [batch, L] through one of the two text encoders, as A1111's SDXL embedders read
+   * SDXL (facts.sdxl): token ids [batch, L] through one of the two text encoders (`fromEnd` 2 unless A1111's
+   * sdxl_clip_l_skip asks for `hidden_states[-CLIP_stop_at_last_layers]` from text_encoder), as A1111's SDXL embedders read
    * them (modules/sd_hijack_clip.py `FrozenCLIPEmbedderForSDXLWithCustomWords`: `hidden_states[-2]`, layer
    * "hidden" with layer_idx −2; sd_hijack_open_clip.py `FrozenOpenCLIPEmbedder2WithCustomWords`: layer
    * "penultimate" and the pooled output): neither passes through the final layer norm.
    */
-  encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number): Promise<SdxlTextEncoding>;
+  encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number, fromEnd?: number): Promise<SdxlTextEncoding>;
   /**
    * Token ids [batch, L] (L = ids.length / batch, 77 per chunk) → last_hidden_state [batch, L, D], or with `spec`
    * the encoding clip skip, textual-inversion rows and LoRAs call for (from a derived text encoder, cached).
@@ -237,15 +238,19 @@ class OnnxDiffusionModel implements DiffusionModel {
     return floatValues(result[output]);
   }
 
-  async encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number): Promise<SdxlTextEncoding> {
+  async encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number, fromEnd = 2): Promise<SdxlTextEncoding> {
     const length = ids.length / batch;
     if (!Number.isInteger(length) || length === 0) throw new RangeError(`${ids.length} token ids do not split into ${batch} rows`);
     const second = encoder === "text_encoder_2";
     const session = second ? this.#shared.sessions.textEncoder2 : this.#shared.sessions.textEncoder;
     const io = second ? this.#io.textEncoder2 : this.#io.textEncoder;
     if (this.facts.sdxl === null || session === null || io === null) throw new Error(`${this.facts.name} has no SDXL ${encoder}`);
-    // hidden_states[N − 1]: the output of all layers but the last (hidden_states.0 is the embeddings).
-    const penultimate = io.hiddenStates[io.hiddenStates.length - 2]!;
+    // hidden_states[-fromEnd], by default hidden_states[N − 1]: the output of all layers but the last
+    // (hidden_states.0 is the embeddings, hidden_states.N the last layer's output before the final layer norm).
+    const penultimate = io.hiddenStates[io.hiddenStates.length - fromEnd];
+    if (penultimate === undefined || fromEnd < 1) {
+      throw new PlanError("text.clipSkip", `clip skip ${fromEnd} asks for hidden_states[-${fromEnd}], but ${this.facts.name}'s ${encoder} has ${io.hiddenStates.length} hidden states`);
+    }
     const pooled = second ? io.pooled : null;
     const outputs = pooled === null ? [penultimate] : [penultimate, pooled];
     const result = await session.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, outputs);

@@ -30,6 +30,12 @@ export interface SdxlTextOptions {
   /** opts.sdxl_refiner_high_aesthetic_score (6) for prompts and ..._low_... (2.5) for negative prompts: refiner only. */
   readonly highAestheticScore: number;
   readonly lowAestheticScore: number;
+  /**
+   * opts.sdxl_clip_l_skip: text_encoder (CLIP ViT-L) then gives `hidden_states[-n]` for n = opts.CLIP_stop_at_last_layers
+   * instead of `hidden_states[-2]` (sd_hijack_clip.py `FrozenCLIPEmbedderForSDXLWithCustomWords.encode_with_transformers`);
+   * null when off (its default). text_encoder_2 always gives its penultimate layer.
+   */
+  readonly clipLSkip?: number | null;
 }
 
 export const DEFAULT_SDXL_TEXT_OPTIONS: SdxlTextOptions = { cropTop: 0, cropLeft: 0, highAestheticScore: 6, lowAestheticScore: 2.5 };
@@ -93,7 +99,8 @@ export async function encodeSdxlTexts(
         ids.set(chunk.ids, i * CHUNK_TOKENS);
         weights.set(chunk.weights, i * CHUNK_TOKENS);
       });
-      const encoded = await model.encodeSdxlText(encoder, ids, texts.length);
+      const fromEnd = encoder === "text_encoder" && typeof options.sdxl.clipLSkip === "number" ? options.sdxl.clipLSkip : 2;
+      const encoded = await model.encodeSdxlText(encoder, ids, texts.length, fromEnd);
       if (c === 0 && encoded.pooled !== null) pooled = encoded.pooled;
       applyEmphasis(encoded.hidden, weights, width, options.emphasis);
       for (let i = 0; i < texts.length; i++) {

@@ -85,6 +85,27 @@ describe("SDXL determinism and inputs", () => {
   });
 });
 
+describe("clip skip on SDXL (A1111 opts.sdxl_clip_l_skip)", () => {
+  it("is ignored by default, as A1111's SDXL embedders read hidden_states[-2] whatever CLIP_stop_at_last_layers says", async () => {
+    const [a, b] = [await generate(base), await generate(base, { CLIP_stop_at_last_layers: 2 })];
+    // The pixels: the infotext (in the PNG) says "Clip skip: 2" either way, as A1111's does.
+    expect((await pixelsOf(b.images[0]!)).data.equals((await pixelsOf(a.images[0]!)).data)).toBe(true);
+  });
+
+  it("with sdxl_clip_l_skip, text_encoder gives hidden_states[-n]: n = 2 is the default encoding, n = 1 another", async () => {
+    const plain = await generate(base);
+    const two = await generate(base, { sdxl_clip_l_skip: true, CLIP_stop_at_last_layers: 2 });
+    const one = await generate(base, { sdxl_clip_l_skip: true, CLIP_stop_at_last_layers: 1 });
+    const pixels = async (out: typeof plain) => (await pixelsOf(out.images[0]!)).data;
+    expect((await pixels(two)).equals(await pixels(plain))).toBe(true);
+    expect((await pixels(one)).equals(await pixels(plain))).toBe(false);
+  });
+
+  it("past the embeddings is a 422 on CLIP_stop_at_last_layers", async () => {
+    await expect(generate(base, { sdxl_clip_l_skip: true, CLIP_stop_at_last_layers: 4 })).rejects.toThrow(/CLIP_stop_at_last_layers: clip skip 4/);
+  });
+});
+
 describe("SDXL conditioning reaching the UNet", () => {
   it("passes the pooled text and time ids (height, width, crop top, left, height, width) for cond and uncond", async () => {
     const calls = await recordUnetCalls("sdxl-optimum");
