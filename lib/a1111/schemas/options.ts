@@ -151,6 +151,8 @@ export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
   "sdxl_crop_left",
   "sdxl_refiner_low_aesthetic_score",
   "sdxl_refiner_high_aesthetic_score",
+  // The refiner's pass with hires fix (lib/a1111/generation/refiner.ts).
+  "hires_fix_refiner_pass",
 ]);
 
 /**
