@@ -147,6 +147,8 @@ export interface RefinerSpec {
   readonly switchAt: number | null;
   /** With hires fix, the pass(es) the refiner may take over (A1111 opts.hires_fix_refiner_pass). */
   readonly hiresPass: "first pass" | "second pass" | "both passes";
+  /** A1111 opts.refiner_switch_by_sample_steps: the fraction is model calls made over the pass's calls, not read off σ. */
+  readonly bySteps?: boolean;
 }
 
 export interface GenerationPlan {

@@ -22,7 +22,7 @@ export function requestedRefiner(request: Pick<GenerationRequest, "refiner_check
  */
 export function refinerPlan(
   request: Pick<GenerationRequest, "refiner_checkpoint" | "refiner_switch_at">,
-  options: Pick<Options, "hires_fix_refiner_pass">,
+  options: Pick<Options, "hires_fix_refiner_pass" | "refiner_switch_by_sample_steps">,
   modelDir: string | undefined,
   baseModelDir?: string,
 ): RefinerSpec | null {
@@ -34,22 +34,26 @@ export function refinerPlan(
     modelDir,
     switchAt: request.refiner_switch_at ?? null,
     hiresPass: options.hires_fix_refiner_pass as RefinerSpec["hiresPass"],
+    bySteps: options.refiner_switch_by_sample_steps,
   };
 }
 
 /**
- * What A1111 adds to `extra_generation_params` when the refiner takes over: `Hires refiner` (with hires fix, unless
+ * What A1111 adds to `extra_generation_params` from `apply_refiner`: `Refiner switch by sampling steps` whenever that
+ * option is on (with or without a refiner), and when the refiner takes over `Hires refiner` (with hires fix, unless
  * the pass option is its default "second pass"), `Refiner` (the checkpoint's short title, "name [hash]") and
  * `Refiner switch at` (dropped from the infotext when None, as every None entry is).
  */
 export function refinerExtras(
   request: Pick<GenerationRequest, "refiner_switch_at">,
-  options: Pick<Options, "hires_fix_refiner_pass">,
+  options: Pick<Options, "hires_fix_refiner_pass" | "refiner_switch_by_sample_steps">,
   hires: boolean,
   refiner: { readonly name: string; readonly hash: string | null } | undefined,
 ): Record<string, PyValue> {
-  if (refiner === undefined) return {};
   const extra: Record<string, PyValue> = {};
+  // `apply_refiner` runs on every model call, refiner or not, and records this option first thing.
+  if (options.refiner_switch_by_sample_steps) extra["Refiner switch by sampling steps"] = true;
+  if (refiner === undefined) return extra;
   if (hires && options.hires_fix_refiner_pass !== "second pass") extra["Hires refiner"] = options.hires_fix_refiner_pass;
   extra["Refiner"] = refiner.hash === null ? refiner.name : `${refiner.name} [${refiner.hash}]`;
   const switchAt = request.refiner_switch_at;

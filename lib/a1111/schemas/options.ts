@@ -153,6 +153,7 @@ export const ACTED_ON_OPTIONS: ReadonlySet<string> = new Set([
   "sdxl_refiner_high_aesthetic_score",
   // The refiner's pass with hires fix (lib/a1111/generation/refiner.ts).
   "hires_fix_refiner_pass",
+  "refiner_switch_by_sample_steps",
 ]);
 
 /**

@@ -202,7 +202,13 @@ export async function runGeneration(
     };
     const baseDenoise = createCfgDenoiser(denoiserSetup);
     const cfgDenoise = pass.refiner
-      ? switchingDenoiser(baseDenoise, sigmas, pass.refiner, (unet, conditioning, firstCall) => createCfgDenoiser({ ...denoiserSetup, model: unet, conditioning, firstCall }))
+      ? switchingDenoiser(
+          baseDenoise,
+          sigmas,
+          pass.refiner,
+          (unet, conditioning, firstCall) => createCfgDenoiser({ ...denoiserSetup, model: unet, conditioning, firstCall }),
+          skipping.totalCalls,
+        )
       : baseDenoise;
     const denoise = passSampler.wrapDenoiser ? passSampler.wrapDenoiser(cfgDenoise, sp.schedule) : cfgDenoise;
     const steps = sp.sigmas.length - 1;
@@ -241,6 +247,7 @@ export async function runGeneration(
     if (refinerSpec === null) return null;
     const refiner: PassRefiner = {
       switchAt: refinerSpec.switchAt,
+      bySteps: refinerSpec.bySteps ?? false,
       already: state.switched !== null,
       prepare: async () => {
         const loadedRefiner = await settings.loadModel!(refinerSpec.modelDir);

@@ -7,7 +7,8 @@
  * The fraction is read off the noise level, not the step count (opts.refiner_switch_by_sample_steps off, its
  * default): the index t of the model's 1000 training sigmas nearest to σ, and (999 − t) / 1000 done. A switch at
  * 0.8 therefore happens on the first call at σ at or below the 200th training sigma, whatever the sampler or step
- * count. An unset `refiner_switch_at` switches on the first call.
+ * count. With opts.refiner_switch_by_sample_steps the fraction is the model calls made over the pass's calls
+ * instead (`cfg_denoiser.step / cfg_denoiser.total_steps`). An unset `refiner_switch_at` switches on the first call.
  */
 import type { DiffusionModel } from "../model/index.ts";
 import type { ModelSigmas } from "../schedules/model-sigmas.ts";
@@ -33,6 +34,8 @@ export function completedRatio(schedule: ModelSigmas, sigma: number): number {
 export interface PassRefiner {
   /** A1111 `refiner_switch_at`; null switches on the first call. */
   readonly switchAt: number | null;
+  /** Count the fraction in model calls (opts.refiner_switch_by_sample_steps). */
+  readonly bySteps: boolean;
   /** Switch on the first call whatever the ratio (the refiner already took over in an earlier pass). */
   readonly already: boolean;
   /** Loads the refiner and builds this pass's conds with it. */
@@ -50,11 +53,13 @@ export function switchingDenoiser(
   schedule: ModelSigmas,
   refiner: PassRefiner,
   make: (unet: DiffusionModel, conditioning: ImageConditioning[], firstCall: number) => CfgDenoiser,
+  totalCalls: number,
 ): CfgDenoiser {
   let refined: CfgDenoiser | null = null;
   const denoise = async (x: Float32Array, sigma: number): Promise<Float32Array> => {
     if (refined === null) {
-      const due = refiner.already || refiner.switchAt === null || completedRatio(schedule, sigma) >= refiner.switchAt;
+      const ratio = () => (refiner.bySteps ? base.calls / totalCalls : completedRatio(schedule, sigma));
+      const due = refiner.already || refiner.switchAt === null || ratio() >= refiner.switchAt;
       if (due) {
         const { unet, conditioning } = await refiner.prepare();
         refined = make(unet, conditioning, base.calls);

@@ -255,6 +255,15 @@ describe("refiner (refiner_checkpoint, refiner_switch_at)", () => {
     expect(out.info.infotexts[0]).toMatch(/Refiner: sdxl-refiner-optimum \[[0-9a-f]{10}\], Version: /);
   });
 
+  it("switches by model calls with refiner_switch_by_sample_steps: 5 of 10 Euler calls at 0.5 (step / total_steps)", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    const out = await refine({ refiner_checkpoint: "sdxl-refiner-optimum", refiner_switch_at: 0.5 }, { refiner_switch_by_sample_steps: true });
+    expect(calls).toHaveLength(5);
+    expect(out.info.infotexts[0]).toMatch(/, Refiner switch by sampling steps: True, Refiner: sdxl-refiner-optimum \[[0-9a-f]{10}\], Refiner switch at: 0\.5, /);
+    // A1111's apply_refiner records the option on every model call, refiner or not.
+    expect((await refine({}, { refiner_switch_by_sample_steps: true })).info.infotexts[0]).toContain(", Refiner switch by sampling steps: True, ");
+  });
+
   it("is a 422 on a backend that cannot load one", async () => {
     const refused = (await tinyA1111("sdxl-optimum")).generate(txt2imgJob({ ...base, refiner_checkpoint: "sdxl-refiner-optimum" }));
     await expect(refused).rejects.toThrow(/^body\.refiner_checkpoint: refiner models are not available with this inference backend/);
