@@ -108,12 +108,19 @@ export interface DiffusionModel {
   readonly embeddingsDir: string | null;
   /**
    * SDXL (facts.sdxl): token ids [batch, L] through one of the two text encoders (`fromEnd` 2 unless A1111's
-   * sdxl_clip_l_skip asks for `hidden_states[-CLIP_stop_at_last_layers]` from text_encoder), as A1111's SDXL embedders read
+   * sdxl_clip_l_skip asks for `hidden_states[-CLIP_stop_at_last_layers]` from text_encoder; `loras` merged into
+   * the encoder at their text-encoder multipliers, kohya's `lora_te1_`/`lora_te2_` modules by encoder), as A1111's SDXL embedders read
    * them (modules/sd_hijack_clip.py `FrozenCLIPEmbedderForSDXLWithCustomWords`: `hidden_states[-2]`, layer
    * "hidden" with layer_idx −2; sd_hijack_open_clip.py `FrozenOpenCLIPEmbedder2WithCustomWords`: layer
    * "penultimate" and the pooled output): neither passes through the final layer norm.
    */
-  encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number, fromEnd?: number): Promise<SdxlTextEncoding>;
+  encodeSdxlText(
+    encoder: "text_encoder" | "text_encoder_2",
+    ids: Int32Array,
+    batch: number,
+    fromEnd?: number,
+    loras?: readonly AppliedLora[],
+  ): Promise<SdxlTextEncoding>;
   /**
    * Token ids [batch, L] (L = ids.length / batch, 77 per chunk) → last_hidden_state [batch, L, D], or with `spec`
    * the encoding clip skip, textual-inversion rows and LoRAs call for (from a derived text encoder, cached).
@@ -186,6 +193,8 @@ interface SharedModel {
   readonly io: ComponentIos;
   readonly options: LoadModelOptions;
   readonly textVariants: VariantCache<TextVariantInfo>;
+  /** SDXL base models: derived text_encoder_2 sessions (LoRAs); a refiner's text_encoder_2 uses textVariants. */
+  readonly text2Variants: VariantCache<unknown> | null;
   readonly unetVariants: VariantCache<unknown>;
 }
 
@@ -238,7 +247,13 @@ class OnnxDiffusionModel implements DiffusionModel {
     return floatValues(result[output]);
   }
 
-  async encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number, fromEnd = 2): Promise<SdxlTextEncoding> {
+  async encodeSdxlText(
+    encoder: "text_encoder" | "text_encoder_2",
+    ids: Int32Array,
+    batch: number,
+    fromEnd = 2,
+    loras: readonly AppliedLora[] = [],
+  ): Promise<SdxlTextEncoding> {
     const length = ids.length / batch;
     if (!Number.isInteger(length) || length === 0) throw new RangeError(`${ids.length} token ids do not split into ${batch} rows`);
     const second = encoder === "text_encoder_2";
@@ -253,8 +268,30 @@ class OnnxDiffusionModel implements DiffusionModel {
     }
     const pooled = second ? io.pooled : null;
     const outputs = pooled === null ? [penultimate] : [penultimate, pooled];
-    const result = await session.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, outputs);
+    const active = loras.filter((lora) => lora.multiplier !== 0);
+    const run = active.length === 0 ? session : (await this.#sdxlTextVariant(encoder, active)).session;
+    const result = await run.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, outputs);
     return { hidden: floatValues(result[penultimate]), pooled: pooled === null ? null : floatValues(result[pooled]) };
+  }
+
+  /**
+   * An SDXL text encoder with LoRAs merged (a derived model, cached). text_encoder_2 is OpenCLIP in A1111, whose
+   * fused self-attention takes a layer's q/k/v/out LoRA only when all four are present (lora-format.ts
+   * `a1111FusedAttentionFilter`).
+   */
+  #sdxlTextVariant(encoder: "text_encoder" | "text_encoder_2", loras: readonly AppliedLora[]) {
+    const shared = this.#shared;
+    const cache = encoder === "text_encoder" ? shared.textVariants : (shared.text2Variants ?? shared.textVariants);
+    const transform = JSON.stringify({ component: encoder, loras: loraKey(loras) });
+    const fusedAttention = encoder === "text_encoder_2";
+    return (cache as VariantCache<unknown>).get(
+      transform,
+      async (model) => {
+        await applyLoras(model, encoder, loras, { fusedAttention });
+        return { vocabSize: null, maxClipSkip: 1, layers: null };
+      },
+      { removeOnEvict: true },
+    );
   }
 
   #textVariant(clipSkip: boolean, rows: TokenRows | null, loras: readonly AppliedLora[]) {
@@ -372,7 +409,7 @@ class OnnxDiffusionModel implements DiffusionModel {
 
   async release(): Promise<void> {
     if (!this.#owner) return;
-    await Promise.all([this.#shared.textVariants.release(), this.#shared.unetVariants.release()]);
+    await Promise.all([this.#shared.textVariants.release(), this.#shared.text2Variants?.release(), this.#shared.unetVariants.release()]);
     await releaseAll(Object.values(this.#shared.sessions));
   }
 }
@@ -435,6 +472,10 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       io,
       options,
       textVariants: new VariantCache<TextVariantInfo>(folder.textEncoderPath ?? folder.textEncoder2Path!, cacheDir, options.maxTextEncoderVariants ?? 4, open),
+      text2Variants:
+        folder.textEncoderPath !== null && folder.textEncoder2Path !== null
+          ? new VariantCache<unknown>(folder.textEncoder2Path, cacheDir, options.maxTextEncoderVariants ?? 4, open)
+          : null,
       unetVariants: new VariantCache<unknown>(folder.unetPath, cacheDir, options.maxUnetVariants ?? 1, open),
     };
     return new OnnxDiffusionModel(modelFacts(folder, io, hash), shared, unet, true);

@@ -17,7 +17,7 @@
  * - a negative prompt whose texts are all empty gets zeros for everything the text encoders give, context and pooled
  *   alike (`force_zero_embeddings=['txt']`); its time ids stay.
  */
-import type { DiffusionModel, SdxlFacts } from "../model/index.ts";
+import type { AppliedLora, DiffusionModel, SdxlFacts } from "../model/index.ts";
 import { CHUNK_TOKENS, emptyChunk, tokenizePrompt, type EmphasisMode, type PromptChunk, type TokenizedPrompt } from "../prompts/chunks.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { applyEmphasis, type TextEmbedding } from "./text-conditioner.ts";
@@ -64,6 +64,8 @@ export interface SdxlEncodeOptions {
   readonly emphasis: EmphasisMode;
   readonly commaPaddingBacktrack: number;
   readonly sdxl: SdxlTextOptions;
+  /** LoRAs at their text-encoder multipliers: kohya's `lora_te1_` modules go to text_encoder, `lora_te2_` to text_encoder_2. */
+  readonly loras?: readonly AppliedLora[];
 }
 
 /**
@@ -100,7 +102,7 @@ export async function encodeSdxlTexts(
         weights.set(chunk.weights, i * CHUNK_TOKENS);
       });
       const fromEnd = encoder === "text_encoder" && typeof options.sdxl.clipLSkip === "number" ? options.sdxl.clipLSkip : 2;
-      const encoded = await model.encodeSdxlText(encoder, ids, texts.length, fromEnd);
+      const encoded = await model.encodeSdxlText(encoder, ids, texts.length, fromEnd, options.loras ?? []);
       if (c === 0 && encoded.pooled !== null) pooled = encoded.pooled;
       applyEmphasis(encoded.hidden, weights, width, options.emphasis);
       for (let i = 0; i < texts.length; i++) {

@@ -171,6 +171,7 @@ export class TextConditioner {
         emphasis: this.#options.emphasis,
         commaPaddingBacktrack: this.#options.commaPaddingBacktrack,
         sdxl: this.#options.sdxl ?? DEFAULT_SDXL_TEXT_OPTIONS,
+        loras: this.#options.loras ?? [],
       });
     }
     // A1111 reloads the embeddings folder when it changed, once per generation (processing.py `process_images_inner`).
@@ -240,9 +241,6 @@ export async function passModels(
   loras: readonly LoraSpec[] = [],
   tokenizer2: ClipTokenizer | null = null,
 ): Promise<PassModels> {
-  if (model.facts.sdxl !== null && loras.length > 0) {
-    throw new PlanError("networks", `LoRAs are not applied to SDXL models yet (${model.facts.name}); remove the <lora:…> tags`);
-  }
   try {
     const applied = await loraApplications(loras);
     const unet = await model.withUnetLoras(applied.unet);
