@@ -12,6 +12,7 @@ import {
   tokenIdsTensor,
 } from "./component-io.ts";
 import { checkExternalData } from "./external-data.ts";
+import { poolAtTableIds } from "./graph/pooling-ids.ts";
 import { addClipSkipOutputs, appendTokenRows, clipSkipOutput, GraphStructureError } from "./graph/text-encoder-edits.ts";
 import { applyLoras, loraKey, unappliedLoraFiles, type AppliedLora, type LoraPatchReport } from "./lora-patch.ts";
 import { fileSha256, shortHash } from "./file-hash.ts";
@@ -94,6 +95,14 @@ export interface AddedCondition {
   readonly timeIds: Float32Array;
 }
 
+/** How one SDXL text encoder encodes, beyond the export itself. */
+export interface SdxlTextSpec {
+  /** Which hidden state, counted from the end: 2 (the default) is the penultimate layer's output. */
+  readonly fromEnd?: number;
+  readonly loras?: readonly AppliedLora[];
+  readonly tokenRows?: TokenRows | null;
+}
+
 /** One SDXL text encoder's encoding of a batch. */
 export interface SdxlTextEncoding {
   /** The penultimate layer's output, hidden_states[N − 1] without the final layer norm, [batch, L, D]. */
@@ -108,19 +117,14 @@ export interface DiffusionModel {
   readonly embeddingsDir: string | null;
   /**
    * SDXL (facts.sdxl): token ids [batch, L] through one of the two text encoders (`fromEnd` 2 unless A1111's
-   * sdxl_clip_l_skip asks for `hidden_states[-CLIP_stop_at_last_layers]` from text_encoder; `loras` merged into
-   * the encoder at their text-encoder multipliers, kohya's `lora_te1_`/`lora_te2_` modules by encoder), as A1111's SDXL embedders read
+   * sdxl_clip_l_skip asks for `hidden_states[-CLIP_stop_at_last_layers]` from text_encoder; `spec.loras` merged into
+   * the encoder at their text-encoder multipliers, kohya's `lora_te1_`/`lora_te2_` modules by encoder; `spec.tokenRows`
+   * textual-inversion rows for ids ≥ EXTRA_TOKEN_ID_BASE, as encodeText's), as A1111's SDXL embedders read
    * them (modules/sd_hijack_clip.py `FrozenCLIPEmbedderForSDXLWithCustomWords`: `hidden_states[-2]`, layer
    * "hidden" with layer_idx −2; sd_hijack_open_clip.py `FrozenOpenCLIPEmbedder2WithCustomWords`: layer
    * "penultimate" and the pooled output): neither passes through the final layer norm.
    */
-  encodeSdxlText(
-    encoder: "text_encoder" | "text_encoder_2",
-    ids: Int32Array,
-    batch: number,
-    fromEnd?: number,
-    loras?: readonly AppliedLora[],
-  ): Promise<SdxlTextEncoding>;
+  encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number, spec?: SdxlTextSpec): Promise<SdxlTextEncoding>;
   /**
    * Token ids [batch, L] (L = ids.length / batch, 77 per chunk) → last_hidden_state [batch, L, D], or with `spec`
    * the encoding clip skip, textual-inversion rows and LoRAs call for (from a derived text encoder, cached).
@@ -194,7 +198,7 @@ interface SharedModel {
   readonly options: LoadModelOptions;
   readonly textVariants: VariantCache<TextVariantInfo>;
   /** SDXL base models: derived text_encoder_2 sessions (LoRAs); a refiner's text_encoder_2 uses textVariants. */
-  readonly text2Variants: VariantCache<unknown> | null;
+  readonly text2Variants: VariantCache<TextVariantInfo> | null;
   readonly unetVariants: VariantCache<unknown>;
 }
 
@@ -247,13 +251,8 @@ class OnnxDiffusionModel implements DiffusionModel {
     return floatValues(result[output]);
   }
 
-  async encodeSdxlText(
-    encoder: "text_encoder" | "text_encoder_2",
-    ids: Int32Array,
-    batch: number,
-    fromEnd = 2,
-    loras: readonly AppliedLora[] = [],
-  ): Promise<SdxlTextEncoding> {
+  async encodeSdxlText(encoder: "text_encoder" | "text_encoder_2", ids: Int32Array, batch: number, spec: SdxlTextSpec = {}): Promise<SdxlTextEncoding> {
+    const fromEnd = spec.fromEnd ?? 2;
     const length = ids.length / batch;
     if (!Number.isInteger(length) || length === 0) throw new RangeError(`${ids.length} token ids do not split into ${batch} rows`);
     const second = encoder === "text_encoder_2";
@@ -268,9 +267,17 @@ class OnnxDiffusionModel implements DiffusionModel {
     }
     const pooled = second ? io.pooled : null;
     const outputs = pooled === null ? [penultimate] : [penultimate, pooled];
-    const active = loras.filter((lora) => lora.multiplier !== 0);
-    const run = active.length === 0 ? session : (await this.#sdxlTextVariant(encoder, active)).session;
-    const result = await run.run({ input_ids: tokenIdsTensor(io.idsType, ids, [batch, length]) }, outputs);
+    const active = (spec.loras ?? []).filter((lora) => lora.multiplier !== 0);
+    const rows = spec.tokenRows ?? null;
+    let run = session;
+    let mapped = ids;
+    if (active.length > 0 || rows !== null) {
+      const variant = await this.#sdxlTextVariant(encoder, active, rows);
+      run = variant.session;
+      const vocab = variant.info.vocabSize;
+      if (vocab !== null) mapped = ids.map((id) => (id >= EXTRA_TOKEN_ID_BASE ? vocab + (id - EXTRA_TOKEN_ID_BASE) : id));
+    }
+    const result = await run.run({ input_ids: tokenIdsTensor(io.idsType, mapped, [batch, length]) }, outputs);
     return { hidden: floatValues(result[penultimate]), pooled: pooled === null ? null : floatValues(result[pooled]) };
   }
 
@@ -279,19 +286,27 @@ class OnnxDiffusionModel implements DiffusionModel {
    * fused self-attention takes a layer's q/k/v/out LoRA only when all four are present (lora-format.ts
    * `a1111FusedAttentionFilter`).
    */
-  #sdxlTextVariant(encoder: "text_encoder" | "text_encoder_2", loras: readonly AppliedLora[]) {
+  #sdxlTextVariant(encoder: "text_encoder" | "text_encoder_2", loras: readonly AppliedLora[], rows: TokenRows | null) {
     const shared = this.#shared;
     const cache = encoder === "text_encoder" ? shared.textVariants : (shared.text2Variants ?? shared.textVariants);
-    const transform = JSON.stringify({ component: encoder, loras: loraKey(loras) });
+    const transform = JSON.stringify({ component: encoder, loras: loraKey(loras), rows: rows?.key ?? null });
     const fusedAttention = encoder === "text_encoder_2";
-    return (cache as VariantCache<unknown>).get(
-      transform,
-      async (model) => {
-        await applyLoras(model, encoder, loras, { fusedAttention });
-        return { vocabSize: null, maxClipSkip: 1, layers: null };
-      },
-      { removeOnEvict: true },
-    );
+    return cache
+      .get(
+        transform,
+        async (model): Promise<TextVariantInfo> => {
+          if (loras.length > 0) await applyLoras(model, encoder, loras, { fusedAttention });
+          const vocabSize = rows === null ? null : await appendTokenRows(model, "input_ids", rows.rows, rows.count);
+          // text_encoder_2's pooled output is read: it must pool where A1111's encoder does (pooling-ids.ts).
+          if (vocabSize !== null) poolAtTableIds(model, "input_ids", vocabSize);
+          return { vocabSize, maxClipSkip: 1, layers: null };
+        },
+        { removeOnEvict: loras.length > 0 },
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof GraphStructureError)) throw error;
+        throw new PlanError("text.embeddings", `${this.facts.name}'s ${encoder} cannot take textual-inversion embeddings: ${error.message}`, { cause: error });
+      });
   }
 
   #textVariant(clipSkip: boolean, rows: TokenRows | null, loras: readonly AppliedLora[]) {
@@ -474,7 +489,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       textVariants: new VariantCache<TextVariantInfo>(folder.textEncoderPath ?? folder.textEncoder2Path!, cacheDir, options.maxTextEncoderVariants ?? 4, open),
       text2Variants:
         folder.textEncoderPath !== null && folder.textEncoder2Path !== null
-          ? new VariantCache<unknown>(folder.textEncoder2Path, cacheDir, options.maxTextEncoderVariants ?? 4, open)
+          ? new VariantCache<TextVariantInfo>(folder.textEncoder2Path, cacheDir, options.maxTextEncoderVariants ?? 4, open)
           : null,
       unetVariants: new VariantCache<unknown>(folder.unetPath, cacheDir, options.maxUnetVariants ?? 1, open),
     };

@@ -33,8 +33,10 @@ import { SafetensorsFile } from "./safetensors.ts";
 
 export interface LibraryEmbedding extends PromptEmbedding {
   readonly path: string;
-  /** [vectorCount, shape] row-major: the vectors for the (first) text encoder. */
+  /** [vectorCount, shape] row-major: the vectors for the (first) text encoder (SDXL: `clip_l`, 768 wide). */
   readonly vectors: Float32Array;
+  /** SDXL embeddings: [vectorCount, 1280] for text_encoder_2 (`clip_g`). */
+  readonly vectors2?: Float32Array;
   /** A1111 `Embedding.shape`: the vector width. */
   readonly shape: number;
   readonly step: number | null;
@@ -132,6 +134,7 @@ async function readFile(path: string): Promise<FileResult> {
       name,
       path,
       vectors: vectors.data,
+      ...(data.vectors.text_encoder_2 === undefined ? {} : { vectors2: data.vectors.text_encoder_2.data }),
       vectorCount: data.vectorCount,
       shape: data.shape,
       step: data.step,

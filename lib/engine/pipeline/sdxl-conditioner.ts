@@ -17,8 +17,10 @@
  * - a negative prompt whose texts are all empty gets zeros for everything the text encoders give, context and pooled
  *   alike (`force_zero_embeddings=['txt']`); its time ids stay.
  */
-import type { AppliedLora, DiffusionModel, SdxlFacts } from "../model/index.ts";
-import { CHUNK_TOKENS, emptyChunk, tokenizePrompt, type EmphasisMode, type PromptChunk, type TokenizedPrompt } from "../prompts/chunks.ts";
+import { PlanError } from "../errors.ts";
+import { EXTRA_TOKEN_ID_BASE, type AppliedLora, type DiffusionModel, type SdxlFacts, type TokenRows } from "../model/index.ts";
+import type { LibraryEmbedding } from "../networks/embedding-library.ts";
+import { CHUNK_TOKENS, emptyChunk, tokenizePrompt, type EmbeddingMatcher, type EmphasisMode, type PromptChunk, type TokenizedPrompt } from "../prompts/chunks.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { applyEmphasis, type TextEmbedding } from "./text-conditioner.ts";
 
@@ -66,6 +68,35 @@ export interface SdxlEncodeOptions {
   readonly sdxl: SdxlTextOptions;
   /** LoRAs at their text-encoder multipliers: kohya's `lora_te1_` modules go to text_encoder, `lora_te2_` to text_encoder_2. */
   readonly loras?: readonly AppliedLora[];
+  /**
+   * Textual-inversion embeddings matched in the prompts (lib/engine/networks/embedding-library.ts, the folder loaded at
+   * the context width, 2048 for SDXL); `onUsed` is told the ones this batch used (for `TI hashes`).
+   */
+  readonly embeddings?: { readonly matcher: EmbeddingMatcher | null; readonly onUsed: (used: readonly LibraryEmbedding[]) => void };
+}
+
+/**
+ * The token rows of `used` for one encoder: A1111's SDXL embedders read `embedding.vec["clip_l"]` and
+ * `embedding.vec["clip_g"]` (sd_hijack.py `EmbeddingsWithFixes`, textual_inversion_key), a plain embedding's single
+ * tensor for either. Sorted by name, so the rows (and ids) agree between the two encoders.
+ */
+function encoderRows(used: readonly LibraryEmbedding[], encoder: "text_encoder" | "text_encoder_2", width: number): { rows: TokenRows; start: Map<string, number> } {
+  const sorted = [...used].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const count = sorted.reduce((n, e) => n + e.vectorCount, 0);
+  const rows = new Float32Array(count * width);
+  const start = new Map<string, number>();
+  let at = 0;
+  for (const embedding of sorted) {
+    const vectors = encoder === "text_encoder_2" ? (embedding.vectors2 ?? embedding.vectors) : embedding.vectors;
+    if (vectors.length !== embedding.vectorCount * width) {
+      throw new PlanError("text.embeddings", `embedding ${embedding.name} has no ${width}-wide vectors for ${encoder}`);
+    }
+    rows.set(vectors, at * width);
+    start.set(embedding.name, at);
+    at += embedding.vectorCount;
+  }
+  const key = sorted.map((e) => `${e.name}:${e.hash}`).join("\n");
+  return { rows: { key: `${encoder}\n${key}`, rows, count }, start };
 }
 
 /**
@@ -82,10 +113,16 @@ export async function encodeSdxlTexts(
   const sdxl = model.facts.sdxl;
   if (sdxl === null) throw new Error(`${model.facts.name} is not an SDXL model`);
   if (encoders.length !== sdxl.encoderWidths.length) throw new RangeError(`${model.facts.name} has ${sdxl.encoderWidths.length} text encoders, not ${encoders.length}`);
-  const chunkOptions = { emphasis: options.emphasis, commaPaddingBacktrack: options.commaPaddingBacktrack };
+  const chunkOptions = { emphasis: options.emphasis, commaPaddingBacktrack: options.commaPaddingBacktrack, embeddings: options.embeddings?.matcher ?? null };
   const tokenized: TokenizedPrompt[][] = encoders.map(({ tokenizer }) => texts.map((text) => tokenizePrompt(text, tokenizer, chunkOptions)));
   // The two tokenizers chunk alike but for rare clean-up differences; the longer one sets the count for both.
   const chunkCount = Math.max(1, ...tokenized.flat().map((t) => t.chunks.length));
+  // A1111 `forward`: embeddings in the order met, chunk by chunk across the batch (the first encoder's chunks).
+  const used = new Map<string, LibraryEmbedding>();
+  for (let c = 0; c < chunkCount; c++) {
+    for (const t of tokenized.flat()) for (const fix of t.chunks[c]?.fixes ?? []) used.set(fix.embedding.name, fix.embedding as LibraryEmbedding);
+  }
+  options.embeddings?.onUsed([...used.values()]);
   const total = sdxl.encoderWidths.reduce((sum, width) => sum + width, 0);
   const contexts = texts.map(() => new Float32Array(chunkCount * CHUNK_TOKENS * total));
   let pooled: Float32Array | null = null;
@@ -93,6 +130,7 @@ export async function encodeSdxlTexts(
   for (const [e, { encoder, tokenizer }] of encoders.entries()) {
     const width = sdxl.encoderWidths[e]!;
     const empty = emptyChunk(tokenizer);
+    const table = used.size > 0 ? encoderRows([...used.values()], encoder, width) : null;
     for (let c = 0; c < chunkCount; c++) {
       const chunks: PromptChunk[] = tokenized[e]!.map((t) => t.chunks[c] ?? empty);
       const ids = new Int32Array(texts.length * CHUNK_TOKENS);
@@ -100,9 +138,13 @@ export async function encodeSdxlTexts(
       chunks.forEach((chunk, i) => {
         ids.set(chunk.ids, i * CHUNK_TOKENS);
         weights.set(chunk.weights, i * CHUNK_TOKENS);
+        for (const { position, embedding } of chunk.fixes) {
+          const start = table!.start.get(embedding.name)!;
+          for (let k = 0; k < embedding.vectorCount; k++) ids[i * CHUNK_TOKENS + position + k] = EXTRA_TOKEN_ID_BASE + start + k;
+        }
       });
       const fromEnd = encoder === "text_encoder" && typeof options.sdxl.clipLSkip === "number" ? options.sdxl.clipLSkip : 2;
-      const encoded = await model.encodeSdxlText(encoder, ids, texts.length, fromEnd, options.loras ?? []);
+      const encoded = await model.encodeSdxlText(encoder, ids, texts.length, { fromEnd, loras: options.loras ?? [], tokenRows: table?.rows ?? null });
       if (c === 0 && encoded.pooled !== null) pooled = encoded.pooled;
       applyEmphasis(encoded.hidden, weights, width, options.emphasis);
       for (let i = 0; i < texts.length; i++) {

@@ -165,18 +165,26 @@ export class TextConditioner {
    * models also need the `target` (the pass's size, and whether these are negative prompts) for their time ids.
    */
   async encode(texts: readonly string[], target: ConditioningTarget = { width: 1024, height: 1024, negative: false }): Promise<TextEmbedding[]> {
-    if (this.#model.facts.sdxl !== null) {
-      this.#calls.push([]);
-      return encodeSdxlTexts(this.#model, this.#sdxlEncoders, texts, target, {
-        emphasis: this.#options.emphasis,
-        commaPaddingBacktrack: this.#options.commaPaddingBacktrack,
-        sdxl: this.#options.sdxl ?? DEFAULT_SDXL_TEXT_OPTIONS,
-        loras: this.#options.loras ?? [],
-      });
-    }
     // A1111 reloads the embeddings folder when it changed, once per generation (processing.py `process_images_inner`).
     this.#refreshed ??= this.#library.refresh();
     await this.#refreshed;
+    if (this.#model.facts.sdxl !== null) {
+      try {
+        return await encodeSdxlTexts(this.#model, this.#sdxlEncoders, texts, target, {
+          emphasis: this.#options.emphasis,
+          commaPaddingBacktrack: this.#options.commaPaddingBacktrack,
+          sdxl: this.#options.sdxl ?? DEFAULT_SDXL_TEXT_OPTIONS,
+          loras: this.#options.loras ?? [],
+          embeddings: {
+            matcher: this.#library.matcher,
+            onUsed: (used) => this.#calls.push(used.map((e) => ({ name: e.name, hash: e.hash }))),
+          },
+        });
+      } catch (error) {
+        if (error instanceof NetworkFileError) throw new PlanError("text.embeddings", error.message, { cause: error });
+        throw error;
+      }
+    }
     const hidden = this.#model.facts.textHiddenSize;
     const tokenized = texts.map((t) => this.#tokenize(t));
     const chunkCount = Math.max(1, ...tokenized.map((t) => t.chunks.length));

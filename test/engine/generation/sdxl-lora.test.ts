@@ -1,10 +1,12 @@
 /**
- * LoRA on SDXL through the A1111 edge, on model-builder's sdxl-tiny export (the real module-scoped names, folded
+ * LoRA and textual-inversion embeddings on SDXL through the A1111 edge, on model-builder's sdxl-tiny export (the real module-scoped names, folded
  * Linear weights): kohya's `lora_te1_` modules change text_encoder, `lora_te2_` modules text_encoder_2, `lora_unet_`
  * modules the UNet. The reference is a copy of the export with the deltas merged offline from the model builder's own
  * parameter list and the test's own up·down product (A1111 extensions-builtin/Lora/network_lora.py `calc_updown`:
  * up @ down × multiplier × alpha / rank). text_encoder_2 is OpenCLIP in A1111, whose fused self-attention takes a
- * layer's q/k/v/out LoRA only when all four are present (networks.py `network_apply_weights`).
+ * layer's q/k/v/out LoRA only when all four are present (networks.py `network_apply_weights`). An SDXL embedding
+ * (`clip_l` and `clip_g` tensors) is checked against a copy whose two token tables hold its vectors at the token
+ * written in its place (A1111 sd_hijack.py `EmbeddingsWithFixes` reads `vec["clip_l"]` / `vec["clip_g"]` per encoder).
  */
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +18,8 @@ import { buildComponentGraph, DEFAULT_MODEL_SEED, MODEL_PRESETS, parameterValues
 import { LoraCatalog } from "../../../lib/engine/networks/lora-catalog.ts";
 import { encodeSafetensors, type FixtureTensor } from "../../fixtures/safetensors.ts";
 import { pixelsOf, txt2imgJob } from "../../fixtures/engine.ts";
-import { copyFolder, writeTensor } from "../model/graph-fixtures.ts";
+import { copyFolder, readTensor, writeTensor } from "../model/graph-fixtures.ts";
+import { loadClipTokenizer } from "../../../lib/engine/tokenizer/clip-tokenizer.ts";
 
 const TINY = MODEL_PRESETS["sdxl-tiny"];
 type Component = "unet" | "text_encoder" | "text_encoder_2";
@@ -99,7 +102,7 @@ const engines: LoadedEngine[] = [];
 const BODY = { seed: 3, steps: 3, width: 128, height: 128, sampler_name: "Euler", negative_prompt: "blur" };
 
 async function engineAt(dir: string): Promise<LoadedEngine> {
-  const engine = await loadEngine(dir, { cacheDir: join(root, "cache"), intraOpNumThreads: 1 });
+  const engine = await loadEngine(dir, { cacheDir: join(root, "cache"), intraOpNumThreads: 1, embeddingsDir: join(root, "embeddings") });
   engines.push(engine);
   return engine;
 }
@@ -111,6 +114,27 @@ async function pixels(engine: LoadedEngine, prompt: string): Promise<Buffer> {
 
 let base: LoadedEngine;
 let merged: LoadedEngine;
+let substituted: LoadedEngine;
+
+/** One vector per encoder: text_encoder's 32 and text_encoder_2's 64 channels (sdxl-tiny's widths). */
+const CLIP_L = values(TINY.textEncoder.hidden_size, 101);
+const CLIP_G = values(TINY.textEncoder2.config.hidden_size, 103);
+
+/** A copy whose token tables hold the embedding's vectors at `word`'s token. */
+async function substitute(dir: string, word: string): Promise<void> {
+  const tokenizer = await loadClipTokenizer(join(dir, "tokenizer"));
+  const [id] = tokenizer.encode(word);
+  for (const [component, vector] of [
+    ["text_encoder", CLIP_L],
+    ["text_encoder_2", CLIP_G],
+  ] as const) {
+    const file = join(dir, component, "model.onnx");
+    const name = "text_model.embeddings.token_embedding.weight";
+    const table = await readTensor(file, name);
+    table.values.set(vector, id! * vector.length);
+    await writeTensor(file, name, table.values);
+  }
+}
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "sdxl-lora-"));
@@ -121,7 +145,17 @@ beforeAll(async () => {
   await writeModel(join(root, "base"), TINY, { withoutVaeEncoder: true });
   await copyFolder(join(root, "base"), join(root, "merged"));
   await mergeOffline(join(root, "merged"), [TE1, TE2, UNET]);
-  [base, merged] = [await engineAt(join(root, "base")), await engineAt(join(root, "merged"))];
+  await mkdir(join(root, "embeddings"));
+  await writeFile(
+    join(root, "embeddings", "xlemb.safetensors"),
+    encodeSafetensors({
+      clip_l: { dtype: "F32", shape: [1, CLIP_L.length], values: [...CLIP_L] },
+      clip_g: { dtype: "F32", shape: [1, CLIP_G.length], values: [...CLIP_G] },
+    }),
+  );
+  await copyFolder(join(root, "base"), join(root, "substituted"));
+  await substitute(join(root, "substituted"), "fox");
+  [base, merged, substituted] = [await engineAt(join(root, "base")), await engineAt(join(root, "merged")), await engineAt(join(root, "substituted"))];
 }, 60_000);
 
 afterAll(async () => {
@@ -141,5 +175,18 @@ describe("LoRA on SDXL", () => {
 
   it("at multiplier 0 changes nothing", async () => {
     expect((await pixels(base, "a lighthouse <lora:xl:0>")).equals(await pixels(base, "a lighthouse"))).toBe(true);
+  });
+});
+
+describe("textual-inversion embeddings on SDXL (clip_l and clip_g)", () => {
+  it("put clip_l in text_encoder's and clip_g in text_encoder_2's token positions: the image of substituted token tables", async () => {
+    const withEmbedding = await pixels(base, "a red xlemb in the snow");
+    expect(withEmbedding.equals(await pixels(substituted, "a red fox in the snow"))).toBe(true);
+    expect(withEmbedding.equals(await pixels(base, "a red fox in the snow"))).toBe(false);
+  });
+
+  it("name the embedding in TI hashes", async () => {
+    const out = await runA1111Generation(txt2imgJob({ ...BODY, prompt: "a red xlemb" }), base, {}, { loras: new LoraCatalog(loraDir) });
+    expect(out.info.infotexts[0]).toMatch(/TI hashes: "xlemb: [0-9a-f]{12}"/);
   });
 });
