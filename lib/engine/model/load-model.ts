@@ -12,6 +12,7 @@ import {
   tokenIdsTensor,
 } from "./component-io.ts";
 import { checkExternalData } from "./external-data.ts";
+import { addHiddenStateOutputs, hiddenStateOutput } from "./graph/hidden-state-outputs.ts";
 import { poolAtTableIds } from "./graph/pooling-ids.ts";
 import { addClipSkipOutputs, appendTokenRows, clipSkipOutput, GraphStructureError } from "./graph/text-encoder-edits.ts";
 import { applyLoras, loraKey, unappliedLoraFiles, type AppliedLora, type LoraPatchReport } from "./lora-patch.ts";
@@ -259,24 +260,28 @@ class OnnxDiffusionModel implements DiffusionModel {
     const session = second ? this.#shared.sessions.textEncoder2 : this.#shared.sessions.textEncoder;
     const io = second ? this.#io.textEncoder2 : this.#io.textEncoder;
     if (this.facts.sdxl === null || session === null || io === null) throw new Error(`${this.facts.name} has no SDXL ${encoder}`);
-    // hidden_states[-fromEnd], by default hidden_states[N − 1]: the output of all layers but the last
-    // (hidden_states.0 is the embeddings, hidden_states.N the last layer's output before the final layer norm).
-    const penultimate = io.hiddenStates[io.hiddenStates.length - fromEnd];
-    if (penultimate === undefined || fromEnd < 1) {
-      throw new PlanError("text.clipSkip", `clip skip ${fromEnd} asks for hidden_states[-${fromEnd}], but ${this.facts.name}'s ${encoder} has ${io.hiddenStates.length} hidden states`);
-    }
-    const pooled = second ? io.pooled : null;
-    const outputs = pooled === null ? [penultimate] : [penultimate, pooled];
     const active = (spec.loras ?? []).filter((lora) => lora.multiplier !== 0);
     const rows = spec.tokenRows ?? null;
+    // Exports without hidden_states.N outputs get them from the residual stream, in a derived model.
+    const derivedStates = io.hiddenStates.length < 2;
     let run = session;
     let mapped = ids;
-    if (active.length > 0 || rows !== null) {
-      const variant = await this.#sdxlTextVariant(encoder, active, rows);
+    let hiddenStates = io.hiddenStates;
+    if (active.length > 0 || rows !== null || derivedStates) {
+      const variant = await this.#sdxlTextVariant(encoder, active, rows, derivedStates ? io.output : null);
       run = variant.session;
       const vocab = variant.info.vocabSize;
       if (vocab !== null) mapped = ids.map((id) => (id >= EXTRA_TOKEN_ID_BASE ? vocab + (id - EXTRA_TOKEN_ID_BASE) : id));
+      if (derivedStates) hiddenStates = Array.from({ length: variant.info.layers! + 1 }, (_, k) => hiddenStateOutput(k));
     }
+    // hidden_states[-fromEnd], by default hidden_states[N − 1]: the output of all layers but the last
+    // (hidden_states.0 is the embeddings, hidden_states.N the last layer's output before the final layer norm).
+    const penultimate = hiddenStates[hiddenStates.length - fromEnd];
+    if (penultimate === undefined || fromEnd < 1) {
+      throw new PlanError("text.clipSkip", `clip skip ${fromEnd} asks for hidden_states[-${fromEnd}], but ${this.facts.name}'s ${encoder} has ${hiddenStates.length} hidden states`);
+    }
+    const pooled = second ? io.pooled : null;
+    const outputs = pooled === null ? [penultimate] : [penultimate, pooled];
     const result = await run.run({ input_ids: tokenIdsTensor(io.idsType, mapped, [batch, length]) }, outputs);
     return { hidden: floatValues(result[penultimate]), pooled: pooled === null ? null : floatValues(result[pooled]) };
   }
@@ -286,10 +291,10 @@ class OnnxDiffusionModel implements DiffusionModel {
    * fused self-attention takes a layer's q/k/v/out LoRA only when all four are present (lora-format.ts
    * `a1111FusedAttentionFilter`).
    */
-  #sdxlTextVariant(encoder: "text_encoder" | "text_encoder_2", loras: readonly AppliedLora[], rows: TokenRows | null) {
+  #sdxlTextVariant(encoder: "text_encoder" | "text_encoder_2", loras: readonly AppliedLora[], rows: TokenRows | null, hiddenFrom: string | null) {
     const shared = this.#shared;
     const cache = encoder === "text_encoder" ? shared.textVariants : (shared.text2Variants ?? shared.textVariants);
-    const transform = JSON.stringify({ component: encoder, loras: loraKey(loras), rows: rows?.key ?? null });
+    const transform = JSON.stringify({ component: encoder, loras: loraKey(loras), rows: rows?.key ?? null, hiddenStates: hiddenFrom !== null });
     const fusedAttention = encoder === "text_encoder_2";
     return cache
       .get(
@@ -299,13 +304,15 @@ class OnnxDiffusionModel implements DiffusionModel {
           const vocabSize = rows === null ? null : await appendTokenRows(model, "input_ids", rows.rows, rows.count);
           // text_encoder_2's pooled output is read: it must pool where A1111's encoder does (pooling-ids.ts).
           if (vocabSize !== null) poolAtTableIds(model, "input_ids", vocabSize);
-          return { vocabSize, maxClipSkip: 1, layers: null };
+          const layers = hiddenFrom === null ? null : addHiddenStateOutputs(model, hiddenFrom);
+          return { vocabSize, maxClipSkip: 1, layers };
         },
         { removeOnEvict: loras.length > 0 },
       )
       .catch((error: unknown) => {
         if (!(error instanceof GraphStructureError)) throw error;
-        throw new PlanError("text.embeddings", `${this.facts.name}'s ${encoder} cannot take textual-inversion embeddings: ${error.message}`, { cause: error });
+        const what = hiddenFrom !== null ? "give its hidden states (no hidden_states.N outputs)" : "take textual-inversion embeddings";
+        throw new PlanError("text.embeddings", `${this.facts.name}'s ${encoder} cannot ${what}: ${error.message}`, { cause: error });
       });
   }
 

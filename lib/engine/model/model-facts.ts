@@ -109,12 +109,6 @@ function sdxlFacts(folder: ModelFolder, io: ComponentIos): SdxlFacts | null {
   }
   const path2 = folder.textEncoder2Path;
   const encoders = [io.textEncoder, encoder2].filter((encoder): encoder is TextEncoderIo => encoder !== null);
-  for (const [encoder, path] of [[io.textEncoder, folder.textEncoderPath], [encoder2, path2]] as const) {
-    if (encoder === null || path === null) continue;
-    if (encoder.hiddenStates.length < 2) {
-      throw new ModelLoadError(path, "has no hidden_states.N outputs; SDXL conditions on the penultimate hidden states (export with output_hidden_states, as optimum does for SDXL)");
-    }
-  }
   if (encoder2.pooled === null) throw new ModelLoadError(path2, "has neither text_embeds nor pooler_output; SDXL's UNet takes the pooled output");
   const pooledWidth = added.textEmbedsWidth ?? encoder2.pooledWidth;
   if (pooledWidth === null) throw new ModelLoadError(folder.unetPath, "text_embeds has no fixed width, nor does text_encoder_2's pooled output");

@@ -4,7 +4,7 @@
  * `hidden_states[-2]` / "penultimate" layer without the final layer norm, and text_encoder_2's `text_embeds`), and
  * how the conditioner lays the two encoders side by side.
  */
-import { mkdtemp } from "node:fs/promises";
+import { cp, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InferenceSession, Tensor } from "onnxruntime-node";
@@ -14,6 +14,7 @@ import { loadModel, SDXL_VAE_SCALING_FACTOR, type DiffusionModel } from "../../.
 import { TextConditioner } from "../../../lib/engine/pipeline/text-conditioner.ts";
 import { CHUNK_TOKENS, tokenizePrompt } from "../../../lib/engine/prompts/chunks.ts";
 import { loadClipTokenizer } from "../../../lib/engine/tokenizer/clip-tokenizer.ts";
+import { readOnnx, writeOnnx } from "./graph-fixtures.ts";
 
 const BASE = MODEL_PRESETS["sdxl-tiny"];
 const REFINER = MODEL_PRESETS["sdxl-refiner-tiny"];
@@ -145,5 +146,32 @@ describe("SDXL UNet calls", () => {
     await expect(base.predictNoise(new Float32Array(4 * 8 * 8), [1, 4, 8, 8], 500, new Float32Array(77 * hidden), [1, 77, hidden])).rejects.toThrow(
       /needs text_embeds and time_ids/,
     );
+  });
+});
+
+describe("SDXL exports without hidden_states.N outputs", () => {
+  it("give the same encodings from the residual stream (a derived model), with and without the outputs", async () => {
+    const dir = join(root, "no-hidden-states");
+    await cp(join(root, "base"), dir, { recursive: true });
+    for (const component of ["text_encoder", "text_encoder_2"]) {
+      const file = join(dir, component, "model.onnx");
+      const model = await readOnnx(file);
+      model.graph!.output = model.graph!.output!.filter((output) => !/^hidden_states\./.test(output.name ?? ""));
+      await writeOnnx(file, model);
+    }
+    const stripped = await loadModel(dir, { intraOpNumThreads: 1, cacheDir: join(root, "cache") });
+    try {
+      for (const [encoder, pad] of [
+        ["text_encoder", 49407],
+        ["text_encoder_2", 0],
+      ] as const) {
+        const expected = await base.encodeSdxlText(encoder, ids(pad), 1);
+        expect(await stripped.encodeSdxlText(encoder, ids(pad), 1)).toEqual(expected);
+        // sdxl_clip_l_skip's other layers come from the same walk.
+        expect(await stripped.encodeSdxlText(encoder, ids(pad), 1, { fromEnd: 1 })).toEqual(await base.encodeSdxlText(encoder, ids(pad), 1, { fromEnd: 1 }));
+      }
+    } finally {
+      await stripped.release();
+    }
   });
 });
