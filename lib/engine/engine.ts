@@ -66,6 +66,11 @@ export async function loadEngine(modelDir: string, options: EngineOptions = {}):
     loaded,
     model: loaded.identity,
     generate: (plan, hooks = {}) => runGeneration(loaded, plan, hooks, settings),
+    openRefiner: async (dir) => {
+      const fresh = refiner?.dir !== dir;
+      await settings.loadModel!(dir);
+      return fresh;
+    },
     release: async () => {
       await releaseRefiner();
       await loaded.model.release();

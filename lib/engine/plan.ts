@@ -250,5 +250,10 @@ export interface GenerationHooks {
 export interface Engine {
   readonly model: ModelIdentity;
   generate(plan: GenerationPlan, hooks?: GenerationHooks): Promise<GenerationResult>;
+  /**
+   * Opens the refiner in `dir` beside the model now (plan.refiner would open it on its switch); true when it was not
+   * open yet. Engines that cannot run a refiner leave it out.
+   */
+  openRefiner?(dir: string): Promise<boolean>;
   release(): Promise<void>;
 }

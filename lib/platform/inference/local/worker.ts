@@ -103,9 +103,14 @@ port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMes
         return Atomics.exchange(flags, CONTROL_SKIP, 0) === 1 ? ("skip" as const) : null;
       },
     };
-    // The engine opens a refiner beside its model and keeps both (lib/engine/engine.ts).
+    // The engine opens a refiner beside its model and keeps both (lib/engine/engine.ts). Opened here, before the job,
+    // its memory joins the baseline, so that returnArenaMemory does not take it for arena growth and reload both
+    // models after every refined job.
     const refiner = message.refinerDir === undefined ? {} : { refinerDir: message.refinerDir };
-    const output = await runA1111Generation(message.job, await engineFor(message.modelDir, message.id), hooks, {
+    const loaded = await engineFor(message.modelDir, message.id);
+    const refinerDir = message.refinerDir;
+    if (refinerDir !== undefined && refinerDir !== message.modelDir && (await loaded.openRefiner?.(refinerDir))) loadedRss = process.memoryUsage.rss();
+    const output = await runA1111Generation(message.job, loaded, hooks, {
       ...(loras ? { loras } : {}),
       modelDir: message.modelDir,
       ...refiner,
