@@ -264,6 +264,23 @@ describe("refiner (refiner_checkpoint, refiner_switch_at)", () => {
     expect((await refine({}, { refiner_switch_by_sample_steps: true })).info.infotexts[0]).toContain(", Refiner switch by sampling steps: True, ");
   });
 
+  it("with hires fix takes the second pass by default, and with \"first pass\" stays on for the second pass", async () => {
+    const calls = await recordUnetCalls("sdxl-optimum");
+    const hires = { steps: 8, width: 128, height: 128, enable_hr: true, hr_scale: 1.5, hr_second_pass_steps: 4, denoising_strength: 0.5 };
+    const refiner = { refiner_checkpoint: "sdxl-refiner-optimum", refiner_switch_at: 0.8 };
+    const second = await refine({ ...hires, ...refiner });
+    const byDefault = calls.length;
+    const first = await refine({ ...hires, ...refiner }, { hires_fix_refiner_pass: "first pass" });
+    const firstPassOnly = calls.length - byDefault;
+    // Default: the whole first pass (8 calls) and the start of the second (from σ at about t = 500, below 0.8 done).
+    expect(byDefault).toBeGreaterThan(8);
+    expect(second.info.infotexts[0]).toMatch(/, Refiner: sdxl-refiner-optimum \[[0-9a-f]{10}\], Refiner switch at: 0\.8/);
+    expect(second.info.infotexts[0]).not.toContain("Hires refiner");
+    // "first pass": part of the first pass only; the refiner keeps the second pass from its first call.
+    expect(firstPassOnly).toBeLessThan(8);
+    expect(first.info.infotexts[0]).toMatch(/Hires refiner: first pass, Refiner: sdxl-refiner-optimum \[[0-9a-f]{10}\], Refiner switch at: 0\.8/);
+  });
+
   it("is a 422 on a backend that cannot load one", async () => {
     const refused = (await tinyA1111("sdxl-optimum")).generate(txt2imgJob({ ...base, refiner_checkpoint: "sdxl-refiner-optimum" }));
     await expect(refused).rejects.toThrow(/^body\.refiner_checkpoint: refiner models are not available with this inference backend/);
