@@ -249,13 +249,14 @@ describe("broken images are a 422 naming the image, not a 500", () => {
 });
 
 describe("the response limit (SERENA_MAX_RESPONSE_BYTES)", () => {
-  const small = apiClient(ciServices({ SERENA_MAX_RESPONSE_BYTES: "30000" }));
+  // The 2× Lanczos gradient comes to about 20 kB of JSON (level-6 PNG with adaptive filtering), an 8×8 one to 371 bytes.
+  const small = apiClient(ciServices({ SERENA_MAX_RESPONSE_BYTES: "10000" }));
 
   it("is a 413 in A1111's error shape past the limit", async () => {
     const reply = await small.post("/sdapi/v1/extra-single-image", { image: base64(photo), upscaler_1: "Lanczos", upscaling_resize: 2 });
     expectCleanError(reply, 413);
     expect(HTTPErrorBody.parse(reply.json())).toMatchObject({ error: "ResponseTooLarge" });
-    expect(reply.json().detail).toMatch(/over the 30000-byte limit/);
+    expect(reply.json().detail).toMatch(/over the 10000-byte limit/);
   });
 
   it("stops a batch at the image that passes it", async () => {
