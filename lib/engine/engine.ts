@@ -30,6 +30,11 @@ export async function loadEngine(modelDir: string, options: EngineOptions = {}):
       loaded,
       model: loaded.identity,
       generate: (plan, hooks = {}) => runGeneration(loaded, plan, hooks, settings),
+      // SD 2.x ignores clip skip (text-conditioner.ts), as A1111's OpenCLIP encoder does.
+      clipSkipSupport: async () =>
+        model.facts.family === "sd1"
+          ? model.clipSkipSupport()
+          : { max: null, reason: `${model.facts.name} is an SD 2.x model, whose text encoder does not read clip skip (as in A1111)` },
       release: () => model.release(),
     };
   } catch (error) {

@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
 import { PlanError } from "../errors.ts";
+import type { ClipSkipSupport } from "../plan.ts";
 import {
   readTextEncoderIo,
   readUnetIo,
@@ -95,6 +96,11 @@ export interface DiffusionModel {
    */
   encodeText(ids: Int32Array, batch: number, spec?: TextEncoderSpec): Promise<Float32Array>;
   /**
+   * The deepest clip skip {@link encodeText} serves (`max` 1 when the text encoder has no structure to take it from),
+   * found by deriving the clip-skip text encoder that encodings with clip skip then use; asked once per model.
+   */
+  clipSkipSupport(): Promise<ClipSkipSupport & { readonly max: number }>;
+  /**
    * This model with `loras` merged into its UNet at their UNet multipliers (a derived UNet, cached); the model itself
    * when none has a multiplier other than 0. The result shares this model's sessions: release this one only.
    */
@@ -153,6 +159,8 @@ interface SharedModel {
   readonly options: LoadModelOptions;
   readonly textVariants: VariantCache<TextVariantInfo>;
   readonly unetVariants: VariantCache<unknown>;
+  /** What {@link DiffusionModel.clipSkipSupport} found, once found. */
+  clipSkip?: ClipSkipSupport & { readonly max: number };
 }
 
 class OnnxDiffusionModel implements DiffusionModel {
@@ -200,6 +208,20 @@ class OnnxDiffusionModel implements DiffusionModel {
     const output = clipSkip > 1 ? clipSkipOutput(clipSkip) : io.output;
     const result = await variant.session.run({ input_ids: tokenIdsTensor(io.idsType, mapped, [batch, length]) }, [output]);
     return floatValues(result[output]);
+  }
+
+  async clipSkipSupport(): Promise<ClipSkipSupport & { readonly max: number }> {
+    if (this.#shared.clipSkip) return this.#shared.clipSkip;
+    const name = this.facts.name;
+    const support = await this.#textVariant(true, null, []).then(
+      ({ info }) => ({ max: info.maxClipSkip, reason: `${name}'s text encoder has ${info.layers} layers (clip skip ${info.maxClipSkip} at most)` }),
+      (error: unknown) => {
+        if (error instanceof PlanError && error.part === "text.clipSkip") return { max: 1, reason: error.message };
+        throw error;
+      },
+    );
+    this.#shared.clipSkip = support;
+    return support;
   }
 
   #textVariant(clipSkip: boolean, rows: TokenRows | null, loras: readonly AppliedLora[]) {
