@@ -2,6 +2,7 @@
  * The port through which the A1111 routes reach inference. The platform layer implements it, chosen by
  * configuration: in-process (the engine in a worker thread), an inference Lambda, a GPU endpoint, or the CI fake.
  */
+import type { ClipSkipSupport } from "../engine/plan.ts";
 import type { GenerationHooks, GenerationJob, GenerationOutput } from "./generation/job.ts";
 import type { EmbeddingsResponse, LoraItem, SDModelItem } from "./schemas/catalog-items.ts";
 
@@ -35,6 +36,13 @@ export interface InferenceBackend {
   listEmbeddings?(checkpoint: string): Promise<EmbeddingsResponse>;
   /** `/sdapi/v1/refresh-embeddings`: reloads the embeddings folder. */
   refreshEmbeddings?(checkpoint: string): Promise<void>;
+  /**
+   * Which clip skips (`CLIP_stop_at_last_layers`) the checkpoint `checkpoint` names serves, so that POST /options and
+   * requests refuse one it cannot serve before anything is stored or queued: the model's answer, loaded for the
+   * question where needed when no generation is running or waiting, else null when another model is loaded (it is not
+   * swapped out from under the queue). Absent where the model lives elsewhere or serves any (the CI fake).
+   */
+  clipSkipSupport?(checkpoint: string): Promise<ClipSkipSupport | null>;
   /** Frees workers and connections (tests, shutdown). */
   close?(): Promise<void>;
 }

@@ -66,6 +66,17 @@ export async function loadEngine(modelDir: string, options: EngineOptions = {}):
     loaded,
     model: loaded.identity,
     generate: (plan, hooks = {}) => runGeneration(loaded, plan, hooks, settings),
+    // SD 2.x ignores clip skip (text-conditioner.ts), as A1111's OpenCLIP encoder does; SDXL reads it only for
+    // text_encoder when sdxl_clip_l_skip is on (sdxl-conditioner.ts).
+    clipSkipSupport: async () => {
+      const model = loaded.model;
+      if (model.facts.family === "sd1") return model.clipSkipSupport();
+      const reason =
+        model.facts.family === "sdxl"
+          ? `${model.facts.name} is an SDXL model, which reads clip skip only for its CLIP-L encoder with sdxl_clip_l_skip (as in A1111)`
+          : `${model.facts.name} is an SD 2.x model, whose text encoder does not read clip skip (as in A1111)`;
+      return { max: null, reason };
+    },
     openRefiner: async (dir) => {
       const fresh = refiner?.dir !== dir;
       await settings.loadModel!(dir);

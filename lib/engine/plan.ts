@@ -247,6 +247,14 @@ export interface GenerationHooks {
   control?: () => "interrupt" | "skip" | null;
 }
 
+/** Which clip skips (A1111 `CLIP_stop_at_last_layers`) a model serves. */
+export interface ClipSkipSupport {
+  /** The deepest clip skip served (1: the last layer only); null when the model does not read the setting (SD 2.x). */
+  readonly max: number | null;
+  /** Why nothing deeper is served, or why the setting is not read: a sentence naming the model. */
+  readonly reason: string;
+}
+
 export interface Engine {
   readonly model: ModelIdentity;
   generate(plan: GenerationPlan, hooks?: GenerationHooks): Promise<GenerationResult>;
@@ -255,5 +263,10 @@ export interface Engine {
    * open yet. Engines that cannot run a refiner leave it out.
    */
   openRefiner?(dir: string): Promise<boolean>;
+  /**
+   * Which clip skips the model serves (a plan asking for more fails with a "text.clipSkip" PlanError). Absent from
+   * engines that serve any (the CI fake).
+   */
+  clipSkipSupport?(): Promise<ClipSkipSupport>;
   release(): Promise<void>;
 }

@@ -4,7 +4,8 @@
  */
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { plaintextToHtml } from "../../lib/a1111/routes/extras.ts";
+import { ESTIMATE_MARGIN, estimateUpscaledPng, plaintextToHtml } from "../../lib/a1111/routes/extras.ts";
+import { ExtrasSingleImageRequest } from "../../lib/a1111/schemas/images.ts";
 import { readPngText } from "../../lib/a1111/images/png-text.ts";
 import { HTTPErrorBody } from "../../lib/a1111/schemas/errors.ts";
 import { ExtrasBatchImagesResponse, ExtrasSingleImageResponse } from "../../lib/a1111/schemas/images.ts";
@@ -249,13 +250,14 @@ describe("broken images are a 422 naming the image, not a 500", () => {
 });
 
 describe("the response limit (SERENA_MAX_RESPONSE_BYTES)", () => {
-  const small = apiClient(ciServices({ SERENA_MAX_RESPONSE_BYTES: "30000" }));
+  // The 2× Lanczos gradient comes to about 20 kB of JSON (level-6 PNG with adaptive filtering), an 8×8 one to 371 bytes.
+  const small = apiClient(ciServices({ SERENA_MAX_RESPONSE_BYTES: "10000" }));
 
   it("is a 413 in A1111's error shape past the limit", async () => {
     const reply = await small.post("/sdapi/v1/extra-single-image", { image: base64(photo), upscaler_1: "Lanczos", upscaling_resize: 2 });
     expectCleanError(reply, 413);
     expect(HTTPErrorBody.parse(reply.json())).toMatchObject({ error: "ResponseTooLarge" });
-    expect(reply.json().detail).toMatch(/over the 30000-byte limit/);
+    expect(reply.json().detail).toMatch(/over the 10000-byte limit/);
   });
 
   it("stops a batch at the image that passes it", async () => {
@@ -268,5 +270,72 @@ describe("the response limit (SERENA_MAX_RESPONSE_BYTES)", () => {
       upscaler_1: "Nearest",
     });
     expectCleanError(reply, 413);
+  });
+});
+
+/** `width`×`height` RGB of seeded xorshift noise: a PNG about as large as its pixels. */
+function noisePng(width: number, height: number, seed = 12345): Promise<Buffer> {
+  let x = seed;
+  const data = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < data.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    data[i] = x & 0xff;
+  }
+  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
+}
+
+describe("the response limit, estimated before upscaling", () => {
+  const request = async (image: Buffer) => ({ image: base64(image), upscaler_1: "Lanczos", upscaling_resize: 2 });
+  const limited = (bytes: number) => apiClient(ciServices({ SERENA_MAX_RESPONSE_BYTES: String(bytes) }));
+  const pixelsOf = async (png: Buffer) => {
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: 3 as const };
+  };
+
+  it("estimates the upscaled PNG's bytes within a few percent on noise, a gradient and flat colour", async () => {
+    const flat = await sharp({ create: { width: 300, height: 300, channels: 3, background: "#808080" } }).png().toBuffer();
+    for (const image of [await noisePng(240, 240), await gradientPng(400, 300), flat]) {
+      const body = await request(image);
+      const estimate = await estimateUpscaledPng(await pixelsOf(image), ExtrasSingleImageRequest.parse(body));
+      const reply = await client.post("/sdapi/v1/extra-single-image", body);
+      const real = Buffer.from((reply.json() as { image: string }).image, "base64").length;
+      expect(estimate! / real).toBeGreaterThan(0.9);
+      expect(estimate! / real).toBeLessThan(1.1);
+    }
+  });
+
+  it("well past the limit: a 413 before upscaling that says the size is estimated; a batch stops at that image", async () => {
+    const body = await request(await noisePng(240, 240));
+    // 480² of noise: about 700 kB of PNG, 930 kB of base64.
+    const single = await limited(400_000).post("/sdapi/v1/extra-single-image", body);
+    expectCleanError(single, 413);
+    expect(HTTPErrorBody.parse(single.json()).detail).toMatch(/^The response would be about \d+ bytes \(estimated before upscaling, .*over the 400000-byte limit/);
+    // The bad second image would be a 422 if the batch went on to decode it.
+    const batch = await limited(400_000).post("/sdapi/v1/extra-batch-images", {
+      imageList: [{ data: body.image, name: "a" }, { data: "not an image", name: "b" }],
+      upscaler_1: "Lanczos",
+      upscaling_resize: 2,
+    });
+    expectCleanError(batch, 413);
+    expect(batch.json().detail).toMatch(/estimated before upscaling/);
+  });
+
+  it("near the limit: measured after upscaling (no estimate refuses what might fit), and what fits is answered", async () => {
+    const body = await request(await noisePng(240, 240));
+    const size = (await client.post("/sdapi/v1/extra-single-image", body)).text.length;
+    // Over the limit, but by less than the margin an estimate must clear: the 413 comes from the measured size.
+    const measured = await limited(Math.floor(size / ESTIMATE_MARGIN) + 20_000).post("/sdapi/v1/extra-single-image", body);
+    expectCleanError(measured, 413);
+    expect(measured.json().detail).toMatch(/^The response would be \d+ bytes, over/);
+    expect((await limited(size + 100).post("/sdapi/v1/extra-single-image", body)).status).toBe(200);
+  });
+
+  it("does not refuse an upscale that compresses well: flat colour ×3, 1.7 MB of pixels, under a 10,000-byte limit", async () => {
+    const flat = await sharp({ create: { width: 256, height: 256, channels: 3, background: "#336699" } }).png().toBuffer();
+    const reply = await limited(10_000).post("/sdapi/v1/extra-single-image", { image: base64(flat), upscaler_1: "Lanczos", upscaling_resize: 3 });
+    expect(reply.status, reply.text.slice(0, 300)).toBe(200);
+    expect((await rgbPixels(Buffer.from((reply.json() as { image: string }).image, "base64"))).width).toBe(768);
   });
 });

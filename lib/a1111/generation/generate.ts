@@ -5,7 +5,7 @@
  * into 422s naming the request field they come from.
  */
 import { PlanError, type PlanPart } from "../../engine/errors.ts";
-import type { Engine, GenerationResult } from "../../engine/plan.ts";
+import type { ClipSkipSupport, Engine, GenerationResult } from "../../engine/plan.ts";
 import { invalidField } from "../errors.ts";
 import { decodeClientImage } from "../images/decode.ts";
 import { decodeMask } from "../images/decode-mask.ts";
@@ -33,6 +33,30 @@ const PLAN_PART_FIELDS: Record<PlanPart, (string | number)[]> = {
   networks: ["prompt"],
   refiner: ["refiner_checkpoint"],
 };
+
+/**
+ * The plan with a clip skip the model serves. A value the request's `override_settings` sent that the model cannot
+ * serve is a 422 naming it. A stored one (POST /options refuses what the model it checks cannot serve, but another
+ * checkpoint may have been chosen since, or the check could not be made) is lowered to the deepest clip skip the model
+ * serves: the generation runs, the infotext and `info.clip_skip` record the value used, and `warnings` says so. A
+ * stored setting never makes later requests fail (docs/api.md "Clip skip").
+ */
+export function withServableClipSkip(plan: RequestPlan, support: ClipSkipSupport | null): RequestPlan {
+  const asked = plan.options.CLIP_stop_at_last_layers;
+  if (support === null || support.max === null || asked <= support.max) return plan;
+  if (Object.hasOwn(plan.request.override_settings ?? {}, "CLIP_stop_at_last_layers")) {
+    throw invalidField(["override_settings", "CLIP_stop_at_last_layers"], `clip skip ${asked}: ${support.reason}`);
+  }
+  const used = support.max;
+  const warning = `the stored setting CLIP_stop_at_last_layers=${asked} is more than this model serves (${support.reason}): clip skip ${used} was used; set it with POST /sdapi/v1/options or override_settings`;
+  return { ...plan, options: { ...plan.options, CLIP_stop_at_last_layers: used }, warnings: [...plan.warnings, warning] };
+}
+
+/** Asks the engine which clip skips it serves, only when the plan asks for one beyond the last layer. */
+async function servableClipSkip(plan: RequestPlan, engine: Engine): Promise<RequestPlan> {
+  if (plan.options.CLIP_stop_at_last_layers <= 1 || !engine.clipSkipSupport) return plan;
+  return withServableClipSkip(plan, await engine.clipSkipSupport());
+}
 
 /** Infotext entries for what happened while sampling (A1111 adds them only when they applied). */
 function eventExtras(plan: RequestPlan, result: GenerationResult): Record<string, PyValue> {
@@ -104,7 +128,7 @@ export interface RunOptions extends PlanEnvironment {
 /** Runs an A1111 generation on an engine: plan, decode, generate, render. */
 export async function runA1111Generation(job: GenerationJob, engine: Engine, hooks: GenerationHooks = {}, options: RunOptions = {}): Promise<GenerationOutput> {
   hooks.onStart?.();
-  const plan = planRequest(job, options);
+  const plan = await servableClipSkip(planRequest(job, options), engine);
   const images = await clientImages(job);
   // Extra networks are activated before the conds are built (A1111 processing.py `process_images_inner`).
   const networks = await resolveNetworks(plan, options.loras);

@@ -62,6 +62,50 @@ export function checkUpscaleSize(width: number, height: number, o: ExtrasOptions
   );
 }
 
+/** The size of {@link extrasUpscale}'s result for a width×height image (its own size when upscaler 1 is None). */
+export function extrasOutputSize(width: number, height: number, o: ExtrasOptions): Size {
+  const upscaler = findUpscaler(o.upscaler_1);
+  if (!upscaler || upscaler.name === "None") return { width, height };
+  if (o.resize_mode === 1 && o.upscaling_crop) return { width: o.upscaling_resize_w, height: o.upscaling_resize_h };
+  return passSizes(width, height, scaleFor(width, height, o)).dest;
+}
+
+/** Bands of the upscaled image, for estimating its encoded size before upscaling it all. */
+export interface UpscaleSample {
+  /** Each band resized on its own with upscaler 1's kernel to the result's width and its share of its height. */
+  readonly bands: Pixels[];
+  /** Pixels of the result that carry the image (a crop canvas's black border excluded). */
+  readonly imagePixels: number;
+}
+
+/** Raw bytes each band's upper half holds at least: twice deflate's 32 KB window, so its lower half meets long matches. */
+const BAND_HALF_BYTES = 2 * 32768;
+
+/**
+ * Up to `count` bands of source rows spread evenly over `image`, upscaled as {@link extrasUpscale} upscales the whole:
+ * each at least 8 rows, a 16·count-th of the image, and tall enough that half of it upscaled holds BAND_HALF_BYTES, and
+ * together at most half the image. Null when no upscaler runs or fewer than two such bands fit.
+ */
+export async function sampleUpscale(image: Pixels, o: ExtrasOptions, count = 8): Promise<UpscaleSample | null> {
+  const upscaler = findUpscaler(o.upscaler_1);
+  if (!upscaler?.sharpKernel) return null;
+  const dest = passSizes(image.width, image.height, scaleFor(image.width, image.height, o)).dest;
+  const forWindow = Math.ceil(((2 * BAND_HALF_BYTES) / (dest.width * 3)) * (image.height / dest.height));
+  const rows = Math.max(8, Math.ceil(image.height / (16 * count)), forWindow);
+  const bandCount = Math.min(count, Math.floor(image.height / (2 * rows)));
+  if (bandCount < 2) return null;
+  const rowBytes = image.width * image.channels;
+  const bands = await Promise.all(
+    Array.from({ length: bandCount }, (_, k) => {
+      const top = Math.floor(((k + 0.5) * image.height) / bandCount - rows / 2);
+      const band = { data: image.data.subarray(top * rowBytes, (top + rows) * rowBytes), width: image.width, height: rows, channels: image.channels };
+      return resizePixels(band, dest.width, Math.max(2, Math.round((rows * dest.height) / image.height)), upscaler.sharpKernel!);
+    }),
+  );
+  const shown = o.resize_mode === 1 && o.upscaling_crop ? { width: Math.min(dest.width, o.upscaling_resize_w), height: Math.min(dest.height, o.upscaling_resize_h) } : dest;
+  return { bands, imagePixels: shown.width * shown.height };
+}
+
 function requireUpscaler(name: string, field: string): Upscaler | null {
   if (name === "None") return null;
   const upscaler = findUpscaler(name);

@@ -17,6 +17,7 @@ import type { Options } from "../schemas/options.ts";
 import type { RouteContext } from "./context.ts";
 import { findModel } from "./models.ts";
 import { parseOptionPatch } from "./option-patch.ts";
+import { checkClipSkip } from "./options.ts";
 import { implement, jsonResult, type RouteResult } from "./route.ts";
 import { ROUTE } from "./table.ts";
 
@@ -57,6 +58,10 @@ export async function checkClientImages(request: Img2ImgRequest): Promise<void> 
 export async function checkedJob(type: GenerationJob["type"], request: Txt2ImgRequest | Img2ImgRequest, ctx: RouteContext): Promise<GenerationJob> {
   checkExtraNetworks(request);
   const options = await effectiveOptions(await ctx.services.options.get(), request.override_settings, ctx);
+  // A clip skip the request sends and its model cannot serve: refused now rather than when the job runs.
+  if (request.override_settings && Object.hasOwn(request.override_settings, "CLIP_stop_at_last_layers")) {
+    await checkClipSkip(options.CLIP_stop_at_last_layers, options.sd_model_checkpoint, ["override_settings", "CLIP_stop_at_last_layers"], ctx);
+  }
   if (type === "img2img") await checkClientImages(request as Img2ImgRequest);
   return type === "txt2img" ? { type, request: request as Txt2ImgRequest, options } : { type, request: request as Img2ImgRequest, options };
 }

@@ -59,6 +59,11 @@ export interface RouteDefinition {
   readonly status?: number;
   /** txt2img/img2img and job submission: under CI=true the CI fake stands in for the inference backend. */
   readonly generation?: boolean;
+  /**
+   * POST /options: settings checked against the model generations run on (clip skip); under CI=true that is the CI
+   * fake, which serves every value, so the configured backend's model is not asked.
+   */
+  readonly settings?: boolean;
   /** Function timeout in seconds; HTTP API integrations stop at 30 s. */
   readonly timeout: number;
   /** Function memory in MB. */
@@ -160,6 +165,7 @@ export const ROUTE = {
     // Each value bounded in depth and size (LIMITS.maxJsonDepth, maxJsonValues) before the patch is read.
     body: jsonBody().meta({ id: "OptionsUpdate", description: "Any subset of OptionsModel's keys." }),
     response: NullBody,
+    settings: true,
     timeout: MODEL_LIST_TIMEOUT,
   }),
   "cmd-flags": route("cmd-flags", { method: "GET", path: "/sdapi/v1/cmd-flags", summary: "Server flags", response: FlagsModel }),

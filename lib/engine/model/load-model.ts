@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import { InferenceSession } from "onnxruntime-node";
 import type { Tensor } from "onnxruntime-node";
 import { PlanError } from "../errors.ts";
+import type { ClipSkipSupport } from "../plan.ts";
 import {
   readTextEncoderIo,
   readUnetIo,
@@ -132,6 +133,11 @@ export interface DiffusionModel {
    */
   encodeText(ids: Int32Array, batch: number, spec?: TextEncoderSpec): Promise<Float32Array>;
   /**
+   * The deepest clip skip {@link encodeText} serves (`max` 1 when the text encoder has no structure to take it from),
+   * found by deriving the clip-skip text encoder that encodings with clip skip then use; asked once per model.
+   */
+  clipSkipSupport(): Promise<ClipSkipSupport & { readonly max: number }>;
+  /**
    * This model with `loras` merged into its UNet at their UNet multipliers (a derived UNet, cached); the model itself
    * when none has a multiplier other than 0. The result shares this model's sessions: release this one only.
    */
@@ -201,6 +207,8 @@ interface SharedModel {
   /** SDXL base models: derived text_encoder_2 sessions (LoRAs); a refiner's text_encoder_2 uses textVariants. */
   readonly text2Variants: VariantCache<TextVariantInfo> | null;
   readonly unetVariants: VariantCache<unknown>;
+  /** What {@link DiffusionModel.clipSkipSupport} found, once found. */
+  clipSkip?: ClipSkipSupport & { readonly max: number };
 }
 
 class OnnxDiffusionModel implements DiffusionModel {
@@ -314,6 +322,20 @@ class OnnxDiffusionModel implements DiffusionModel {
         const what = hiddenFrom !== null ? "give its hidden states (no hidden_states.N outputs)" : "take textual-inversion embeddings";
         throw new PlanError("text.embeddings", `${this.facts.name}'s ${encoder} cannot ${what}: ${error.message}`, { cause: error });
       });
+  }
+
+  async clipSkipSupport(): Promise<ClipSkipSupport & { readonly max: number }> {
+    if (this.#shared.clipSkip) return this.#shared.clipSkip;
+    const name = this.facts.name;
+    const support = await this.#textVariant(true, null, []).then(
+      ({ info }) => ({ max: info.maxClipSkip, reason: `${name}'s text encoder has ${info.layers} layers (clip skip ${info.maxClipSkip} at most)` }),
+      (error: unknown) => {
+        if (error instanceof PlanError && error.part === "text.clipSkip") return { max: 1, reason: error.message };
+        throw error;
+      },
+    );
+    this.#shared.clipSkip = support;
+    return support;
   }
 
   #textVariant(clipSkip: boolean, rows: TokenRows | null, loras: readonly AppliedLora[]) {

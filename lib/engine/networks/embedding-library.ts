@@ -20,12 +20,13 @@
  * Loaded and skipped embeddings carry the sha256 of their file (`create_embedding_from_data` → `hashes.sha256`), whose
  * first 12 hex digits the `TI hashes` infotext entry shows.
  */
-import { realpath, readdir, stat } from "node:fs/promises";
-import { basename, extname, join } from "node:path";
+import { stat } from "node:fs/promises";
+import { basename, extname } from "node:path";
 import type { EmbeddingMatcher, PromptEmbedding } from "../prompts/chunks.ts";
 import { CHUNK_LENGTH } from "../prompts/chunks.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { embeddingFromB64, readEmbeddingFile } from "./embedding-format.ts";
+import { walkFolder } from "./folder-walk.ts";
 import { embeddingHash } from "./hashes.ts";
 import { NetworkFileError } from "./network-file-error.ts";
 import { readPngEmbeddingText } from "./png-embedding.ts";
@@ -68,29 +69,6 @@ export interface EmbeddingFolder {
 const IMAGE_EXTENSIONS = new Set([".PNG", ".WEBP", ".JXL", ".AVIF"]);
 /** Embedding images are small; a larger "image" is a picture, not read whole. */
 const MAX_IMAGE_BYTES = 32 * 2 ** 20;
-
-/** Python's natural sort key as A1111's `natural_sort_key`: digit runs compare as numbers, text case-insensitively. */
-function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true, sensitivity: "base" }) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-/** Files under `dir`, symlinked folders followed once each, in a stable (natural) order. */
-async function walk(dir: string, seen = new Set<string>()): Promise<string[]> {
-  const real = await realpath(dir).catch(() => null);
-  if (real === null || seen.has(real)) return [];
-  seen.add(real);
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const files: string[] = [];
-  const folders: string[] = [];
-  for (const entry of entries.sort((a, b) => naturalCompare(a.name, b.name))) {
-    const path = join(dir, entry.name);
-    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false)));
-    if (isDir) folders.push(path);
-    else files.push(path);
-  }
-  for (const folder of folders) files.push(...(await walk(folder, seen)));
-  return files;
-}
 
 type FileResult =
   | { kind: "embedding"; embedding: LibraryEmbedding }
@@ -157,7 +135,7 @@ export async function readEmbeddingFolder(dir: string, expectedShape: number | n
     registered.delete(entry.name);
     registered.set(entry.name, entry);
   };
-  for (const path of await walk(dir)) {
+  for (const path of await walkFolder(dir)) {
     let result: FileResult;
     try {
       if ((await stat(path)).size === 0) continue;

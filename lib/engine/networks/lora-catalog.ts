@@ -15,8 +15,9 @@
  * Serena reads only safetensors: a .pt/.ckpt file, or any pickle whatever its name, is listed as A1111 lists it but
  * refused when a prompt names it (safetensors.ts refuses pickles by content).
  */
-import { readdir, realpath, stat } from "node:fs/promises";
-import { basename, extname, join } from "node:path";
+import { stat } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import { walkFolder } from "./folder-walk.ts";
 import { loraHash } from "./hashes.ts";
 import { a1111LoraMetadata } from "./lora-format.ts";
 import { SafetensorsFile } from "./safetensors.ts";
@@ -38,28 +39,6 @@ export interface LoraListing {
   readonly alias: string;
   readonly path: string;
   readonly metadata: Record<string, unknown>;
-}
-
-/** Python's natural sort (A1111 `natural_sort_key`): digit runs as numbers, text without case. */
-function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true, sensitivity: "base" }) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-async function walk(dir: string, seen = new Set<string>()): Promise<string[]> {
-  const real = await realpath(dir).catch(() => null);
-  if (real === null || seen.has(real)) return [];
-  seen.add(real);
-  const entries = (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) => naturalCompare(a.name, b.name));
-  const files: string[] = [];
-  const folders: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path).then((s) => s.isDirectory(), () => false)));
-    if (isDir) folders.push(path);
-    else if (EXTENSIONS.has(extname(entry.name).toLowerCase())) files.push(path);
-  }
-  for (const folder of folders) files.push(...(await walk(folder, seen)));
-  return files;
 }
 
 async function readMetadata(path: string): Promise<Readonly<Record<string, string>>> {
@@ -101,7 +80,7 @@ export class LoraCatalog {
     const byAlias = new Map<string, LoraOnDisk>();
     // As networks.py seeds it: lookups compare the lower-cased name, so its "Addams" never matches anything.
     const forbidden = new Set(["none", "Addams"]);
-    for (const path of this.dir === null ? [] : await walk(this.dir)) {
+    for (const path of this.dir === null ? [] : await walkFolder(this.dir, (name) => EXTENSIONS.has(extname(name).toLowerCase()))) {
       const name = basename(path, extname(path));
       const metadata = await readMetadata(path);
       const alias = Object.hasOwn(metadata, "ss_output_name") ? metadata.ss_output_name! : name;

@@ -89,19 +89,23 @@ export function barView(stream: NodeJS.WriteStream, now: () => number = () => pe
 }
 
 /**
- * Without a terminal: a line per finished job, "job 1/2: 20 steps in 3.1 s (6.45 it/s)". The time runs from the end
- * of the previous job (or the start, model loading included); the rate from the job's first step to its last.
+ * Without a terminal: a line per finished job, "job 1/2: 20 steps in 3.1 s (first step after 1.2 s, then 10.00 it/s)".
+ * The time runs from the end of the previous job (or the start, model loading included) to the job's last step; it
+ * splits into the wait for the first step (loading, prompt encoding, the first UNet calls) and the steps after it,
+ * whose rate is the one given, so that a fast model behind a slow load does not read as "8 steps in 1.8 s (1540 it/s)".
  */
 export function lineView(stream: NodeJS.WritableStream, now: () => number = () => performance.now()): ProgressView {
   let begun = now();
   let current: { update: ProgressUpdate; first: number; lastAt: number; steps: number } | null = null;
   let last = "";
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const report = () => {
     if (!current) return;
     const { update, first, lastAt, steps } = current;
     const span = (lastAt - first) / 1000;
-    const speed = steps > 1 && span > 0 ? ` (${((steps - 1) / span).toFixed(2)} it/s)` : "";
-    stream.write(`job ${update.jobNo + 1}/${update.jobCount}: ${steps} steps in ${((lastAt - begun) / 1000).toFixed(1)} s${speed}\n`);
+    const rate = steps > 1 && span > 0 ? `, then ${((steps - 1) / span).toFixed(2)} it/s` : "";
+    const noun = steps === 1 ? "step" : "steps";
+    stream.write(`job ${update.jobNo + 1}/${update.jobCount}: ${steps} ${noun} in ${seconds(lastAt - begun)} (first step after ${seconds(first - begun)}${rate})\n`);
     begun = lastAt;
     current = null;
   };

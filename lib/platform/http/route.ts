@@ -22,7 +22,7 @@ import type { HttpContext, RouteMiddleware } from "./context.ts";
 import { eventHeaders, eventPathParameters, type HttpEvent, type HttpResult } from "./event.ts";
 import { accessLog } from "./middlewares/access-log.ts";
 import { basicAuth } from "./middlewares/basic-auth.ts";
-import { ciFake } from "./middlewares/ci-fake.ts";
+import { ciFake, ciFakeSettings } from "./middlewares/ci-fake.ts";
 import { errorResponse } from "./middlewares/error-response.ts";
 import { jsonBody } from "./middlewares/json-body.ts";
 import { requestContext } from "./middlewares/request-context.ts";
@@ -63,6 +63,7 @@ function build(route: Route, services: () => Services): LambdaHandler {
     .use(jsonBody({ parse: spec.body !== undefined }))
     .use(validateInput({ body: spec.body, query: spec.query }));
   if (spec.generation) stack.use(ciFake());
+  if (spec.settings) stack.use(ciFakeSettings());
   const handler = stack.handler(async (event, context) => {
     const input = {
       body: context.body,

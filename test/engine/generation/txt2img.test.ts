@@ -98,8 +98,19 @@ describe("prompts", () => {
 
 describe("what the model cannot do", () => {
   it("is a 422 naming the request field the engine's plan part came from", async () => {
-    await expect(generate(base, { CLIP_stop_at_last_layers: 2 })).rejects.toMatchObject({
+    // The settings in force are the stored ones with the request's override_settings applied (routes/generation.ts).
+    const sent = { CLIP_stop_at_last_layers: 2 };
+    await expect(generate({ ...base, override_settings: sent }, sent)).rejects.toMatchObject({
       issues: [expect.objectContaining({ loc: ["body", "override_settings", "CLIP_stop_at_last_layers"] })],
     });
+  });
+
+  it("is not a failure when only the stored settings ask for it: the deepest clip skip served is used and a warning says so", async () => {
+    const out = await generate(base, { CLIP_stop_at_last_layers: 2 });
+    expect(out.images).toHaveLength(1);
+    expect(out.info.clip_skip).toBe(1);
+    expect(out.info.infotexts[0]).not.toContain("Clip skip");
+    expect(out.warnings).toEqual([expect.stringContaining("CLIP_stop_at_last_layers=2")]);
+    expect((await generate(base)).images[0]!.equals(out.images[0]!)).toBe(true);
   });
 });

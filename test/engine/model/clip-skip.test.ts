@@ -139,3 +139,30 @@ describe("clip skip the export cannot serve", () => {
     expect((error as PlanError).part).toBe("text.clipSkip");
   });
 });
+
+describe("clipSkipSupport: the deepest clip skip a model serves, asked before encoding", () => {
+  it("is layers + 1, from the same derived encoder that clip skip then uses, whichever way it is derived", async () => {
+    for (const [dir, layers] of [
+      [folders.one!, 1],
+      [folders.folded!, 2],
+      [folders.hidden!, 2],
+      [folders.three!, 3],
+    ] as const) {
+      const model = await open(dir);
+      const support = await model.clipSkipSupport();
+      expect(support.max, dir).toBe(layers + 1);
+      expect(support.reason).toBe(`${model.facts.name}'s text encoder has ${layers} layers (clip skip ${layers + 1} at most)`);
+      // What it says is what encodeText does: the deepest works, one more is refused.
+      await expect(model.encodeText(IDS, 2, { clipSkip: layers + 1 })).resolves.toBeInstanceOf(Float32Array);
+      await expect(model.encodeText(IDS, 2, { clipSkip: layers + 2 })).rejects.toBeInstanceOf(PlanError);
+    }
+  });
+
+  it("is 1 with the reason on a text encoder without pre-norm transformer layers (the tiny test model), every time", async () => {
+    const model = await open(await ensureTinyModel(join(root, "tiny"), "sd1-diffusers"));
+    const support = await model.clipSkipSupport();
+    expect(support.max).toBe(1);
+    expect(support.reason).toMatch(/^sd1-diffusers's text encoder cannot serve clip skip: the residual stream before the final layer norm/);
+    expect(await model.clipSkipSupport()).toEqual(support);
+  });
+});

@@ -156,8 +156,8 @@ describe("progress", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).not.toContain("\x1b");
     expect(lines(result.stderr)).toEqual([
-      expect.stringMatching(/^job 1\/2: 8 steps in [\d.]+ s( \([\d.]+ it\/s\))?$/),
-      expect.stringMatching(/^job 2\/2: 8 steps in [\d.]+ s( \([\d.]+ it\/s\))?$/),
+      expect.stringMatching(/^job 1\/2: 8 steps in [\d.]+ s \(first step after [\d.]+ s(, then [\d.]+ it\/s)?\)$/),
+      expect.stringMatching(/^job 2\/2: 8 steps in [\d.]+ s \(first step after [\d.]+ s(, then [\d.]+ it\/s)?\)$/),
     ]);
     expect(lines(result.stdout)).toHaveLength(2);
   });

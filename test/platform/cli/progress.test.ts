@@ -14,7 +14,7 @@ function collect() {
 const update = (jobNo: number, samplingStep: number, jobCount = 2, samplingSteps = 4): ProgressUpdate => ({ jobNo, jobCount, samplingStep, samplingSteps });
 
 describe("lineView: one line per finished job", () => {
-  it("time from the previous job's end, rate over the job's own steps (3 intervals of 100 ms: 10 it/s)", () => {
+  it("time from the previous job's end, the wait for its first step, and the rate over its steps after that", () => {
     let t = 0;
     const out = collect();
     const view = lineView(out.stream, () => t);
@@ -33,7 +33,10 @@ describe("lineView: one line per finished job", () => {
       view.step(u);
     }
     view.finished();
-    expect(out.text()).toBe("job 1/2: 4 steps in 0.4 s (10.00 it/s)\njob 2/2: 4 steps in 0.5 s (7.50 it/s)\n");
+    // Job 1: 0.1 s to its first step, then 3 intervals of 100 ms (10 it/s); job 2: from 0.4 s, first step at 0.5 s.
+    expect(out.text()).toBe(
+      "job 1/2: 4 steps in 0.4 s (first step after 0.1 s, then 10.00 it/s)\njob 2/2: 4 steps in 0.5 s (first step after 0.1 s, then 7.50 it/s)\n",
+    );
   });
 
   it("a repeated update of the same step counts once", () => {
@@ -45,7 +48,32 @@ describe("lineView: one line per finished job", () => {
       view.step(update(0, at === 0 ? 1 : 2, 1, 2));
     }
     view.finished();
-    expect(out.text()).toBe("job 1/1: 2 steps in 0.1 s (10.00 it/s)\n");
+    expect(out.text()).toBe("job 1/1: 2 steps in 0.1 s (first step after 0.0 s, then 10.00 it/s)\n");
+  });
+
+  it("a fast model behind a slow load: the total, the load before the first step, and the rate add up", () => {
+    // The CLI's case that read "8 steps in 1.8 s (1540.21 it/s)": 1.8 s of loading, then 8 steps 0.65 ms apart.
+    let t = 0;
+    const out = collect();
+    const view = lineView(out.stream, () => t);
+    view.started();
+    for (let step = 1; step <= 8; step++) {
+      t = 1795 + (step - 1) * 0.65;
+      view.step(update(0, step, 1, 8));
+    }
+    view.finished();
+    expect(out.text()).toBe("job 1/1: 8 steps in 1.8 s (first step after 1.8 s, then 1538.46 it/s)\n");
+  });
+
+  it("one step: no rate to give", () => {
+    let t = 0;
+    const out = collect();
+    const view = lineView(out.stream, () => t);
+    view.started();
+    t = 300;
+    view.step(update(0, 1, 1, 1));
+    view.finished();
+    expect(out.text()).toBe("job 1/1: 1 step in 0.3 s (first step after 0.3 s)\n");
   });
 
   it("prints nothing for a generation that made no step", () => {

@@ -29,3 +29,18 @@ export function ciFake(): RouteMiddleware {
     },
   };
 }
+
+/**
+ * Routes that check settings against the model generations run on (POST /options and clip skip): under CI=true
+ * generations run on the CI fake, which serves every clip skip, so the configured backend is not asked about one (nor
+ * made to load its model for the question). Everything else stays the configured backend's, as without CI.
+ */
+export function ciFakeSettings(): RouteMiddleware {
+  return {
+    before(request) {
+      const ctx = request.context;
+      if (!ctx.platform.config.ciFake || !ctx.backend.clipSkipSupport) return;
+      ctx.backend = { ...ctx.backend, clipSkipSupport: undefined };
+    },
+  };
+}

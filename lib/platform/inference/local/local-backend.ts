@@ -16,6 +16,7 @@ import type { GenerationHooks, GenerationJob, GenerationOutput, InferenceBackend
 import type { EmbeddingsResponse } from "../../../a1111/schemas/catalog-items.ts";
 import { LoraCatalog } from "../../../engine/networks/lora-catalog.ts";
 import { requestedRefiner } from "../../../a1111/generation/refiner.ts";
+import type { ClipSkipSupport } from "../../../engine/plan.ts";
 import { modelCatalog, resolveModel, type CatalogConfig } from "./model-catalog.ts";
 import { CONTROL_INTERRUPT, CONTROL_SKIP, type WorkerMessage } from "./protocol.ts";
 
@@ -50,6 +51,10 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
   const loads = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   /** Embedding listings asked of the worker, by message id. */
   const listings = new Map<number, { resolve: (listing: EmbeddingsResponse) => void; reject: (error: Error) => void }>();
+  /** Clip-skip questions asked of the worker, by message id. */
+  const clipSkips = new Map<number, { resolve: (support: ClipSkipSupport | null) => void; reject: (error: Error) => void }>();
+  /** Nothing asked of the worker is unanswered: it may let the process exit. */
+  const idle = () => pending.size === 0 && loads.size === 0 && listings.size === 0 && clipSkips.size === 0;
   const loraDir = config.networks?.loraDir ?? null;
   const embeddingsDir = config.networks?.embeddingsDir ?? null;
   /** The LoRA folder as `/sdapi/v1/loras` lists it; the worker has its own for generations (both rescan on a miss). */
@@ -62,6 +67,8 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
     loads.clear();
     for (const l of listings.values()) l.reject(error);
     listings.clear();
+    for (const c of clipSkips.values()) c.reject(error);
+    clipSkips.clear();
   }
 
   function startWorker(): Worker {
@@ -73,24 +80,31 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
         const { dir, ms, bytes } = message;
         return logger.info("model loaded", { requestId: pending.get(message.id)?.requestId, model: path.basename(dir), dir, ms, bytes });
       }
+      const clipSkip = clipSkips.get(message.id);
+      if (clipSkip) {
+        clipSkips.delete(message.id);
+        if (idle()) w.unref();
+        if (message.kind === "error") return clipSkip.reject(deserializeError(message.error));
+        return message.kind === "clip-skip" ? clipSkip.resolve(message.support) : undefined;
+      }
       const listing = listings.get(message.id);
       if (listing) {
         listings.delete(message.id);
-        if (pending.size === 0 && loads.size === 0 && listings.size === 0) w.unref();
+        if (idle()) w.unref();
         if (message.kind === "error") return listing.reject(deserializeError(message.error));
         return message.kind === "embeddings" ? listing.resolve(message.listing) : undefined;
       }
       const load = loads.get(message.id);
       if (load) {
         loads.delete(message.id);
-        if (pending.size === 0 && loads.size === 0 && listings.size === 0) w.unref();
+        if (idle()) w.unref();
         return message.kind === "error" ? load.reject(deserializeError(message.error)) : load.resolve();
       }
       const p = pending.get(message.id);
       if (!p) return;
       if (message.kind === "progress") return p.hooks.onProgress?.(message.update);
       pending.delete(message.id);
-      if (pending.size === 0 && loads.size === 0 && listings.size === 0) w.unref();
+      if (idle()) w.unref();
       if (message.kind === "error") return p.reject(deserializeError(message.error));
       if (message.kind !== "result") return;
       const images = message.images.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -167,8 +181,31 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
     });
   }
 
+  function askClipSkip(modelDir: string, load: boolean): Promise<ClipSkipSupport | null> {
+    worker ??= startWorker();
+    const w = worker;
+    w.ref();
+    const id = nextId++;
+    return new Promise<ClipSkipSupport | null>((resolve, reject) => {
+      clipSkips.set(id, { resolve, reject });
+      w.postMessage({ kind: "clip-skip", id, modelDir, load });
+    });
+  }
+
+  /**
+   * Asks the worker which clip skips the model for `checkpoint` serves. With no generation running or waiting, the
+   * model is loaded for the question (in the queue, as a generation would load it; A1111 loads a checkpoint when it is
+   * set); otherwise the loaded model answers if it is that one, and the answer is null if not (none is swapped out
+   * from under the queue).
+   */
+  async function clipSkipSupport(checkpoint: string): Promise<ClipSkipSupport | null> {
+    const modelDir = await modelDirFor(checkpoint);
+    return inFlight === 0 ? afterQueue(() => askClipSkip(modelDir, true)) : askClipSkip(modelDir, false);
+  }
+
   return {
     name: "local",
+    clipSkipSupport,
     async listLoras() {
       return loraCatalog === null ? [] : loraCatalog.list();
     },

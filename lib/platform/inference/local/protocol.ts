@@ -2,6 +2,7 @@
 import type { GenerationJob, ProgressUpdate } from "../../../a1111/backend.ts";
 import type { EmbeddingsResponse } from "../../../a1111/schemas/catalog-items.ts";
 import type { GenerationInfo } from "../../../a1111/schemas/generation-response.ts";
+import type { ClipSkipSupport } from "../../../engine/plan.ts";
 import type { SerializedError } from "../errors.ts";
 
 export interface GenerateMessage {
@@ -33,12 +34,24 @@ export interface EmbeddingsMessage {
   force: boolean;
 }
 
+/**
+ * Which clip skips the model in `modelDir` serves: asked of it when it is loaded, or loaded for the question when no
+ * model is or when `load` (it then replaces the loaded one); otherwise null. Answered with "clip-skip".
+ */
+export interface ClipSkipMessage {
+  kind: "clip-skip";
+  id: number;
+  modelDir: string;
+  load: boolean;
+}
+
 export type WorkerMessage =
   | { kind: "progress"; id: number; update: ProgressUpdate }
   /** A model was loaded for generation `id`: how long it took and the bytes of its folder (for the log). */
   | { kind: "model-loaded"; id: number; dir: string; ms: number; bytes: number }
   | { kind: "loaded"; id: number }
   | { kind: "embeddings"; id: number; listing: EmbeddingsResponse }
+  | { kind: "clip-skip"; id: number; support: ClipSkipSupport | null }
   | { kind: "result"; id: number; images: Uint8Array[]; info: GenerationInfo; warnings?: string[] }
   | { kind: "error"; id: number; error: SerializedError };
 

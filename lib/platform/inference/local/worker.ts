@@ -15,7 +15,7 @@ import { loadEngine, type LoadedEngine } from "../../../engine/engine.ts";
 import { LoraCatalog } from "../../../engine/networks/lora-catalog.ts";
 import { embeddingLibraryFor } from "../../../engine/pipeline/text-conditioner.ts";
 import { serializeError } from "../errors.ts";
-import { CONTROL_INTERRUPT, CONTROL_SKIP, type EmbeddingsMessage, type GenerateMessage, type LoadMessage, type WorkerMessage } from "./protocol.ts";
+import { CONTROL_INTERRUPT, CONTROL_SKIP, type ClipSkipMessage, type EmbeddingsMessage, type GenerateMessage, type LoadMessage, type WorkerMessage } from "./protocol.ts";
 
 const port = parentPort!;
 const { threads, executionProviders, loraDir, embeddingsDir } = workerData as {
@@ -80,7 +80,22 @@ async function listEmbeddings(message: EmbeddingsMessage): Promise<void> {
   post({ kind: "embeddings", id: message.id, listing: embeddingsListing(folder) });
 }
 
-port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMessage) => {
+/**
+ * Which clip skips the model in `message.modelDir` serves, loading it when no model is loaded or `message.load` says
+ * so (the main thread asks that only with no generation running or waiting); null when another model stays loaded.
+ */
+async function clipSkipSupport(message: ClipSkipMessage): Promise<void> {
+  if (loading !== null) await loading.catch(() => null);
+  const loadable = engine === null || message.load;
+  const current = engine?.dir === message.modelDir ? engine.engine : loadable ? await engineFor(message.modelDir, message.id) : null;
+  post({ kind: "clip-skip", id: message.id, support: current === null ? null : ((await current.clipSkipSupport?.()) ?? null) });
+}
+
+port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMessage | ClipSkipMessage) => {
+  if (message.kind === "clip-skip") {
+    await clipSkipSupport(message).catch((error: unknown) => post({ kind: "error", id: message.id, error: serializeError(error) }));
+    return;
+  }
   if (message.kind === "embeddings") {
     await listEmbeddings(message).catch((error: unknown) => post({ kind: "error", id: message.id, error: serializeError(error) }));
     return;
