@@ -17,11 +17,11 @@
  * - a negative prompt whose texts are all empty gets zeros for everything the text encoders give, context and pooled
  *   alike (`force_zero_embeddings=['txt']`); its time ids stay.
  */
-import { PlanError } from "../errors.ts";
-import { EXTRA_TOKEN_ID_BASE, type AppliedLora, type DiffusionModel, type SdxlFacts, type TokenRows } from "../model/index.ts";
+import type { AppliedLora, DiffusionModel, SdxlFacts } from "../model/index.ts";
 import type { LibraryEmbedding } from "../networks/embedding-library.ts";
 import { CHUNK_TOKENS, emptyChunk, tokenizePrompt, type EmbeddingMatcher, type EmphasisMode, type PromptChunk, type TokenizedPrompt } from "../prompts/chunks.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
+import { chunkBatch, embeddingRows, type EmbeddingRows } from "./embedding-rows.ts";
 import { applyEmphasis, type TextEmbedding } from "./text-conditioner.ts";
 
 /** A1111's SDXL options (modules/shared_options.py, "Stable Diffusion XL" section), with their defaults. */
@@ -80,23 +80,9 @@ export interface SdxlEncodeOptions {
  * `embedding.vec["clip_g"]` (sd_hijack.py `EmbeddingsWithFixes`, textual_inversion_key), a plain embedding's single
  * tensor for either. Sorted by name, so the rows (and ids) agree between the two encoders.
  */
-function encoderRows(used: readonly LibraryEmbedding[], encoder: "text_encoder" | "text_encoder_2", width: number): { rows: TokenRows; start: Map<string, number> } {
-  const sorted = [...used].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const count = sorted.reduce((n, e) => n + e.vectorCount, 0);
-  const rows = new Float32Array(count * width);
-  const start = new Map<string, number>();
-  let at = 0;
-  for (const embedding of sorted) {
-    const vectors = encoder === "text_encoder_2" ? (embedding.vectors2 ?? embedding.vectors) : embedding.vectors;
-    if (vectors.length !== embedding.vectorCount * width) {
-      throw new PlanError("text.embeddings", `embedding ${embedding.name} has no ${width}-wide vectors for ${encoder}`);
-    }
-    rows.set(vectors, at * width);
-    start.set(embedding.name, at);
-    at += embedding.vectorCount;
-  }
-  const key = sorted.map((e) => `${e.name}:${e.hash}`).join("\n");
-  return { rows: { key: `${encoder}\n${key}`, rows, count }, start };
+function encoderRows(used: readonly LibraryEmbedding[], encoder: "text_encoder" | "text_encoder_2", width: number): EmbeddingRows {
+  const vectorsOf = (e: LibraryEmbedding) => (encoder === "text_encoder_2" ? (e.vectors2 ?? e.vectors) : e.vectors);
+  return embeddingRows(used, width, vectorsOf, (e) => `embedding ${e.name} has no ${width}-wide vectors for ${encoder}`, `${encoder}\n`);
 }
 
 /**
@@ -133,16 +119,7 @@ export async function encodeSdxlTexts(
     const table = used.size > 0 ? encoderRows([...used.values()], encoder, width) : null;
     for (let c = 0; c < chunkCount; c++) {
       const chunks: PromptChunk[] = tokenized[e]!.map((t) => t.chunks[c] ?? empty);
-      const ids = new Int32Array(texts.length * CHUNK_TOKENS);
-      const weights = new Float32Array(texts.length * CHUNK_TOKENS);
-      chunks.forEach((chunk, i) => {
-        ids.set(chunk.ids, i * CHUNK_TOKENS);
-        weights.set(chunk.weights, i * CHUNK_TOKENS);
-        for (const { position, embedding } of chunk.fixes) {
-          const start = table!.start.get(embedding.name)!;
-          for (let k = 0; k < embedding.vectorCount; k++) ids[i * CHUNK_TOKENS + position + k] = EXTRA_TOKEN_ID_BASE + start + k;
-        }
-      });
+      const { ids, weights } = chunkBatch(chunks, table);
       const fromEnd = encoder === "text_encoder" && typeof options.sdxl.clipLSkip === "number" ? options.sdxl.clipLSkip : 2;
       const encoded = await model.encodeSdxlText(encoder, ids, texts.length, { fromEnd, loras: options.loras ?? [], tokenRows: table?.rows ?? null });
       if (c === 0 && encoded.pooled !== null) pooled = encoded.pooled;

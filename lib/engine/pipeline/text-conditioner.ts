@@ -9,7 +9,7 @@
  * place of the token embeddings at those positions (sd_hijack.py `EmbeddingsWithFixes`): the same values, before the
  * position embeddings are added.
  */
-import { EXTRA_TOKEN_ID_BASE, type AddedCondition, type AppliedLora, type DiffusionModel, type TokenRows } from "../model/index.ts";
+import type { AddedCondition, AppliedLora, DiffusionModel } from "../model/index.ts";
 import { loraApplications } from "../model/lora-patch.ts";
 import { PlanError } from "../errors.ts";
 import type { LoraSpec } from "../plan.ts";
@@ -17,6 +17,7 @@ import { EmbeddingLibrary, type LibraryEmbedding } from "../networks/embedding-l
 import { NetworkFileError } from "../networks/network-file-error.ts";
 import { CHUNK_TOKENS, emptyChunk, tokenizePrompt, type EmphasisMode, type PromptChunk } from "../prompts/chunks.ts";
 import type { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
+import { chunkBatch, embeddingRows } from "./embedding-rows.ts";
 import { DEFAULT_SDXL_TEXT_OPTIONS, encodeSdxlTexts, type ConditioningTarget, type SdxlEncoderInput, type SdxlTextOptions } from "./sdxl-conditioner.ts";
 
 export interface TextEmbedding {
@@ -87,25 +88,6 @@ export function embeddingLibraryFor(model: DiffusionModel, tokenizer: ClipTokeni
     libraries.set(model, library);
   }
   return library;
-}
-
-/** The token rows for `used` (sorted by name, so a set of embeddings always gives the same rows and key). */
-function tokenRows(used: readonly LibraryEmbedding[], hidden: number): { rows: TokenRows; start: Map<string, number> } {
-  const sorted = [...used].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const count = sorted.reduce((n, e) => n + e.vectorCount, 0);
-  const rows = new Float32Array(count * hidden);
-  const start = new Map<string, number>();
-  let at = 0;
-  for (const embedding of sorted) {
-    if (embedding.vectors.length !== embedding.vectorCount * hidden) {
-      throw new PlanError("text.embeddings", `embedding ${embedding.name} has vectors of width ${embedding.shape}; the text encoder's is ${hidden}`);
-    }
-    rows.set(embedding.vectors, at * hidden);
-    start.set(embedding.name, at);
-    at += embedding.vectorCount;
-  }
-  const key = sorted.map((e) => `${e.name}:${e.hash}`).join("\n");
-  return { rows: { key, rows, count }, start };
 }
 
 export class TextConditioner {
@@ -194,23 +176,17 @@ export class TextConditioner {
       for (const t of tokenized) for (const fix of t.chunks[c]?.fixes ?? []) used.set(fix.embedding.name, fix.embedding as LibraryEmbedding);
     }
     this.#calls.push([...used.values()].map((e) => ({ name: e.name, hash: e.hash })));
-    const table = used.size > 0 ? tokenRows([...used.values()], hidden) : null;
+    const table =
+      used.size > 0
+        ? embeddingRows([...used.values()], hidden, (e) => e.vectors, (e) => `embedding ${e.name} has vectors of width ${e.shape}; the text encoder's is ${hidden}`)
+        : null;
     const spec = { clipSkip: this.#clipSkip, tokenRows: table?.rows ?? null, loras: this.#options.loras ?? [] };
 
     const empty = emptyChunk(this.#tokenizer);
     const perChunk: Float32Array[] = [];
     for (let c = 0; c < chunkCount; c++) {
       const chunks: PromptChunk[] = tokenized.map((t) => t.chunks[c] ?? empty);
-      const ids = new Int32Array(texts.length * CHUNK_TOKENS);
-      const weights = new Float32Array(texts.length * CHUNK_TOKENS);
-      chunks.forEach((chunk, i) => {
-        ids.set(chunk.ids, i * CHUNK_TOKENS);
-        weights.set(chunk.weights, i * CHUNK_TOKENS);
-        for (const { position, embedding } of chunk.fixes) {
-          const start = table!.start.get(embedding.name)!;
-          for (let k = 0; k < embedding.vectorCount; k++) ids[i * CHUNK_TOKENS + position + k] = EXTRA_TOKEN_ID_BASE + start + k;
-        }
-      });
+      const { ids, weights } = chunkBatch(chunks, table);
       const z = await this.#model.encodeText(ids, texts.length, spec);
       applyEmphasis(z, weights, hidden, this.#options.emphasis);
       perChunk.push(z);
