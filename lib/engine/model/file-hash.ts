@@ -4,14 +4,15 @@
  * models and loading one hash each file once.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 
 const cache = new Map<string, { key: string; sha256: Promise<string> }>();
 
 async function digest(path: string): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  // A FileHandle stream (closed at its end) keeps node:fs out of the API functions' start-up imports.
+  const file = await open(path);
+  for await (const chunk of file.createReadStream()) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 

@@ -14,7 +14,6 @@
  *   cleaning); entries without a hash are left out.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
 import { NetworkFileError } from "./network-file-error.ts";
@@ -22,7 +21,10 @@ import { NetworkFileError } from "./network-file-error.ts";
 async function sha256From(path: string, start: number): Promise<string> {
   const hash = createHash("sha256");
   try {
-    for await (const chunk of createReadStream(path, { start })) hash.update(chunk as Buffer);
+    // FileHandle streams rather than node:fs's createReadStream: importing node:fs loads its stream classes at
+    // start-up, a cost every API function would pay (docs/engine.md, cold start).
+    const file = await open(path);
+    for await (const chunk of file.createReadStream({ start })) hash.update(chunk as Buffer);
   } catch (cause) {
     throw new NetworkFileError(path, "io", `cannot be read (${(cause as NodeJS.ErrnoException).code ?? cause})`, { cause });
   }

@@ -13,8 +13,6 @@
  */
 import { createHmac } from "node:crypto";
 import dns from "node:dns";
-import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import { invalidField } from "../../a1111/errors.ts";
 
@@ -134,12 +132,14 @@ type Attempt = { ok: true } | { ok: false; retry: boolean; reason: string };
 /** A receiver address the policy forbids: final, never retried. */
 class BlockedAddressError extends Error {}
 
-function postOnce(url: URL, body: string, headers: Record<string, string>, policy: WebhookPolicy): Promise<Attempt> {
-  const client = url.protocol === "https:" ? https : http;
+async function postOnce(url: URL, body: string, headers: Record<string, string>, policy: WebhookPolicy): Promise<Attempt> {
+  // Loaded on first delivery: importing node:http builds its ESM facade, which loads Node's bundled undici (about
+  // 30 ms), a cost every API function would otherwise pay at cold start.
+  const client = url.protocol === "https:" ? (await import("node:https")).default : (await import("node:http")).default;
   // An IP literal is connected to without a lookup, so it is checked here.
   const literal = hostOf(url);
   const literalBlocked = !policy.allowPrivate && net.isIP(literal) ? blockedAddress(literal) : null;
-  if (literalBlocked) return Promise.resolve({ ok: false, retry: false, reason: `${literal} is a ${literalBlocked} address` });
+  if (literalBlocked) return { ok: false, retry: false, reason: `${literal} is a ${literalBlocked} address` };
   // Every address the connection would use is checked as it is looked up, so rebinding between check and send fails.
   const lookup: net.LookupFunction = (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {

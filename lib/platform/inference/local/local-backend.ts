@@ -6,7 +6,7 @@
  * between sampler steps. Each model load is logged with its time and size, under the request id that caused it.
  */
 import path from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Config } from "../../config.ts";
 import { invalidField, tooManyRequests } from "../../../a1111/errors.ts";
 import { currentRequestId } from "../../http/request-id.ts";
@@ -72,7 +72,9 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
   }
 
   function startWorker(): Worker {
-    const w = new Worker(new URL("./worker.ts", import.meta.url), {
+    // Taken when the first worker starts, so that API functions which never start one do not load the module.
+    const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
+    const w = new WorkerThread(new URL("./worker.ts", import.meta.url), {
       workerData: { threads: config.ortThreads, executionProviders: config.ortExecutionProviders ?? ["cpu"], loraDir, embeddingsDir },
     });
     w.on("message", (message: WorkerMessage) => {

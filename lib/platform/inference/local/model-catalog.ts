@@ -6,8 +6,7 @@
  * "name [short hash]", the hash being sha256 of unet/model.onnx (cached by size and modification time). The name is
  * the folder's; a model from S3 is named after the prefix it was uploaded under (model-download.ts).
  */
-import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../../config.ts";
 import { fileSha256, shortHash } from "../../../engine/model/file-hash.ts";
@@ -40,7 +39,8 @@ export async function modelDirs(config: CatalogConfig, logger?: Pick<Logger, "in
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const dir = path.join(root, e.name);
       const folder = e.isDirectory() || e.isSymbolicLink();
-      if (folder && existsSync(path.join(dir, "model_index.json")) && !dirs.includes(dir)) dirs.push(dir);
+      const hasIndex = folder && (await access(path.join(dir, "model_index.json")).then(() => true, () => false));
+      if (hasIndex && !dirs.includes(dir)) dirs.push(dir);
     }
   }
   if (dirs.length === 0 && !config.modelDir && !config.modelsRoot && !modelUri) {
