@@ -8,7 +8,7 @@
 import path from "node:path";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 import { sessionOptions, type LoadModelOptions } from "../../lib/engine/model/load-model.ts";
-import { floatTensor, type FloatType } from "../../lib/engine/model/tensor-io.ts";
+import { floatTensor, floatValues, type FloatType } from "../../lib/engine/model/tensor-io.ts";
 
 export interface FloorTimes {
   readonly totalMs: number;
@@ -66,10 +66,10 @@ export async function openFloor(modelDir: string, options: LoadModelOptions): Pr
     if (!fixedBatchOne(textEncoder, "input_ids")) return (await textEncoder.run({ input_ids: ids(2) }))["last_hidden_state"]!;
     const [a, b] = [await textEncoder.run({ input_ids: ids(1) }), await textEncoder.run({ input_ids: ids(1) })];
     const [x, y] = [a["last_hidden_state"]!, b["last_hidden_state"]!];
-    const data = new (x.data.constructor as Float32ArrayConstructor)(x.data.length * 2);
-    data.set(x.data as Float32Array);
-    data.set(y.data as Float32Array, x.data.length);
-    return new Tensor(x.type as "float32", data, [2, ...x.dims.slice(1)]);
+    const data = new Float32Array(x.data.length * 2);
+    data.set(floatValues(x));
+    data.set(floatValues(y), x.data.length);
+    return new Tensor("float32", data, [2, ...x.dims.slice(1)]);
   };
 
   // Noise-like inputs, as the sampler feeds: constant inputs can drive a randomly initialised network into
@@ -91,7 +91,9 @@ export async function openFloor(modelDir: string, options: LoadModelOptions): Pr
       const hidden = await encodeText();
       const textDone = performance.now();
       const sample = floatTensor(unetType, noise(2 * unetChannels * h * w), [2, unetChannels, h, w]);
-      const states = hidden.type === unetType ? hidden : floatTensor(unetType, Float32Array.from(hidden.data as Float32Array), hidden.dims);
+      // A float16 output cannot go back in as it is: onnxruntime-node 1.30 reads a Float16Array's byte length as 0
+      // (lib/engine/model/float16.ts); floatTensor makes the input the engine would pass.
+      const states = hidden.type === "float32" && unetType === "float32" ? hidden : floatTensor(unetType, floatValues(hidden), hidden.dims);
       for (let i = 0; i < steps; i++) {
         await unet.run({ sample, timestep: timestepTensor(999 - i * 50), encoder_hidden_states: states });
       }
