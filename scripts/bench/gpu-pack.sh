@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs what scripts/bench/gpu-run.sh needs on a device machine that has no Node and no registry into .gpucarry/
-# (ignored; add `/.gpucarry/` to .git/info/exclude): Node (xz), the onnxruntime-node and sharp packages with only their
+# (ignored by .gitignore): Node (xz), the onnxruntime-node and sharp packages with only their
 # linux-x64 binaries (tar.xz), Debian's Vulkan loader and GLVND packages (what WebGPU needs there), and scripts/bench/gpu.ts bundled
 # by esbuild with onnxruntime-node and sharp left external. Run from the repository root after `npm ci`.
 set -euo pipefail
