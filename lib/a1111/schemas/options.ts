@@ -45,8 +45,23 @@ const bounds = (spec: A1111OptionSpec) => ({
   ...(spec.max === undefined ? {} : { max: spec.max }),
 });
 
-/** The field for one catalogue row. */
+/**
+ * The field for one catalogue row. Rows with the same kind, default, bounds and choices share one schema (324 rows,
+ * 118 distinct fields): zod schemas are immutable and their messages do not name the key, so sharing changes nothing
+ * but the work done at import, which every API function pays at its start.
+ */
+const catalogueFields = new Map<string, z.ZodType>();
 function catalogueField(spec: A1111OptionSpec): z.ZodType {
+  const key = JSON.stringify([spec.kind, spec.default, spec.min, spec.max, spec.choices]);
+  let field = catalogueFields.get(key);
+  if (field === undefined) {
+    field = newCatalogueField(spec);
+    catalogueFields.set(key, field);
+  }
+  return field;
+}
+
+function newCatalogueField(spec: A1111OptionSpec): z.ZodType {
   switch (spec.kind) {
     case "bool":
       return boolField(spec.default as boolean);
