@@ -85,16 +85,35 @@ const strCore = (maxLength?: number) => {
 };
 
 /** An int field whose A1111 default is a number; null means the default. */
-export const intField = (def: number, bounds: NumberBounds = {}) =>
-  z.preprocess(nullToUndefined(coerceInt), intCore(bounds).default(def));
+/**
+ * One schema per distinct set of arguments: zod schemas are immutable (`.describe()`, `.meta()` and the rest return
+ * copies) and these fields' messages name no key, so fields declared alike can share one instance. The request and
+ * settings schemas declare a few hundred fields, most of them alike; building each once is work every API function
+ * saves at its start.
+ */
+function shared<A extends unknown[], R>(build: (...args: A) => R): (...args: A) => R {
+  const made = new Map<string, R>();
+  return (...args: A) => {
+    const key = JSON.stringify(args);
+    let schema = made.get(key);
+    if (schema === undefined) {
+      schema = build(...args);
+      made.set(key, schema);
+    }
+    return schema;
+  };
+}
+
+export const intField = shared((def: number, bounds: NumberBounds = {}) =>
+  z.preprocess(nullToUndefined(coerceInt), intCore(bounds).default(def)));
 /** A float field whose A1111 default is a number; null means the default. */
-export const floatField = (def: number, bounds: NumberBounds = {}) =>
-  z.preprocess(nullToUndefined(coerceFloat), floatCore(bounds).default(def));
+export const floatField = shared((def: number, bounds: NumberBounds = {}) =>
+  z.preprocess(nullToUndefined(coerceFloat), floatCore(bounds).default(def)));
 /** A bool field whose A1111 default is a boolean; null means the default. */
-export const boolField = (def: boolean) => z.preprocess(nullToUndefined(coerceBool), boolCore().default(def));
+export const boolField = shared((def: boolean) => z.preprocess(nullToUndefined(coerceBool), boolCore().default(def)));
 /** A str field whose A1111 default is a string; null means the default. */
-export const strField = (def: string, maxLength?: number) =>
-  z.preprocess(nullToUndefined(coerceStr), strCore(maxLength).default(def));
+export const strField = shared((def: string, maxLength?: number) =>
+  z.preprocess(nullToUndefined(coerceStr), strCore(maxLength).default(def)));
 
 /** Optional[...] = None fields: null and absence both give null. */
 export const optionalInt = (bounds: NumberBounds = {}) =>
@@ -102,7 +121,7 @@ export const optionalInt = (bounds: NumberBounds = {}) =>
 export const optionalFloat = (bounds: NumberBounds = {}) =>
   z.preprocess(coerceFloat, floatCore(bounds).nullable().default(null));
 export const optionalBool = () => z.preprocess(coerceBool, boolCore().nullable().default(null));
-export const optionalStr = (maxLength?: number) => z.preprocess(coerceStr, strCore(maxLength).nullable().default(null));
+export const optionalStr = shared((maxLength?: number) => z.preprocess(coerceStr, strCore(maxLength).nullable().default(null)));
 
 /** Fields A1111 declares without Optional: null is a 422 "none is not an allowed value". */
 const rejectNull =
