@@ -18,7 +18,16 @@ import { LoraCatalog } from "../../../engine/networks/lora-catalog.ts";
 import { requestedRefiner } from "../../../a1111/generation/refiner.ts";
 import type { ClipSkipSupport } from "../../../engine/plan.ts";
 import { modelCatalog, resolveModel, type CatalogConfig } from "./model-catalog.ts";
-import { CONTROL_INTERRUPT, CONTROL_SKIP, type WorkerMessage } from "./protocol.ts";
+import { CONTROL_INTERRUPT, CONTROL_SKIP, type ClipSkipMessage, type EmbeddingsMessage, type LoadMessage, type WorkerMessage } from "./protocol.ts";
+
+/** A message asking the worker something, before its id is given. */
+type QuestionMessage = Omit<LoadMessage, "id"> | Omit<EmbeddingsMessage, "id"> | Omit<ClipSkipMessage, "id">;
+
+/** A question the worker has not answered yet. */
+interface Question {
+  readonly answer: (message: WorkerMessage) => void;
+  readonly reject: (error: Error) => void;
+}
 
 interface Pending {
   resolve: (output: GenerationOutput) => void;
@@ -47,14 +56,10 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
   let averageMs = 5000;
   const maxQueue = config.maxQueue ?? DEFAULT_MAX_QUEUE;
   const pending = new Map<number, Pending>();
-  /** Model loads asked for by reloadModel, by message id. */
-  const loads = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  /** Embedding listings asked of the worker, by message id. */
-  const listings = new Map<number, { resolve: (listing: EmbeddingsResponse) => void; reject: (error: Error) => void }>();
-  /** Clip-skip questions asked of the worker, by message id. */
-  const clipSkips = new Map<number, { resolve: (support: ClipSkipSupport | null) => void; reject: (error: Error) => void }>();
+  /** Questions asked of the worker (model loads, embedding listings, clip skips), by message id. */
+  const questions = new Map<number, Question>();
   /** Nothing asked of the worker is unanswered: it may let the process exit. */
-  const idle = () => pending.size === 0 && loads.size === 0 && listings.size === 0 && clipSkips.size === 0;
+  const idle = () => pending.size === 0 && questions.size === 0;
   const loraDir = config.networks?.loraDir ?? null;
   const embeddingsDir = config.networks?.embeddingsDir ?? null;
   /** The LoRA folder as `/sdapi/v1/loras` lists it; the worker has its own for generations (both rescan on a miss). */
@@ -63,12 +68,8 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
   function failAll(error: Error) {
     for (const p of pending.values()) p.reject(error);
     pending.clear();
-    for (const l of loads.values()) l.reject(error);
-    loads.clear();
-    for (const l of listings.values()) l.reject(error);
-    listings.clear();
-    for (const c of clipSkips.values()) c.reject(error);
-    clipSkips.clear();
+    for (const q of questions.values()) q.reject(error);
+    questions.clear();
   }
 
   function startWorker(): Worker {
@@ -82,25 +83,11 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
         const { dir, ms, bytes } = message;
         return logger.info("model loaded", { requestId: pending.get(message.id)?.requestId, model: path.basename(dir), dir, ms, bytes });
       }
-      const clipSkip = clipSkips.get(message.id);
-      if (clipSkip) {
-        clipSkips.delete(message.id);
+      const question = questions.get(message.id);
+      if (question) {
+        questions.delete(message.id);
         if (idle()) w.unref();
-        if (message.kind === "error") return clipSkip.reject(deserializeError(message.error));
-        return message.kind === "clip-skip" ? clipSkip.resolve(message.support) : undefined;
-      }
-      const listing = listings.get(message.id);
-      if (listing) {
-        listings.delete(message.id);
-        if (idle()) w.unref();
-        if (message.kind === "error") return listing.reject(deserializeError(message.error));
-        return message.kind === "embeddings" ? listing.resolve(message.listing) : undefined;
-      }
-      const load = loads.get(message.id);
-      if (load) {
-        loads.delete(message.id);
-        if (idle()) w.unref();
-        return message.kind === "error" ? load.reject(deserializeError(message.error)) : load.resolve();
+        return message.kind === "error" ? question.reject(deserializeError(message.error)) : question.answer(message);
       }
       const p = pending.get(message.id);
       if (!p) return;
@@ -158,41 +145,32 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
     return model.dir;
   }
 
-  function load(modelDir: string): Promise<void> {
+  /**
+   * Sends `message` to the worker (started if need be) and settles with `read` of its answer, or rejects with the
+   * worker's error.
+   */
+  function ask<T>(message: QuestionMessage, read: (answer: WorkerMessage) => T): Promise<T> {
     worker ??= startWorker();
     const w = worker;
     w.ref();
     const id = nextId++;
-    return new Promise<void>((resolve, reject) => {
-      loads.set(id, { resolve, reject });
-      w.postMessage({ kind: "load", id, modelDir });
+    return new Promise<T>((resolve, reject) => {
+      questions.set(id, { answer: (answer) => resolve(read(answer)), reject });
+      w.postMessage({ ...message, id });
     });
   }
+
+  const load = (modelDir: string): Promise<void> => ask({ kind: "load", modelDir }, () => undefined);
 
   /** Asks the worker for the embeddings folder as its model sees it (A1111 lists them for the loaded model). */
   async function embeddings(checkpoint: string, force: boolean): Promise<EmbeddingsResponse> {
     if (embeddingsDir === null) return { loaded: {}, skipped: {} };
     const modelDir = await modelDirFor(checkpoint);
-    worker ??= startWorker();
-    const w = worker;
-    w.ref();
-    const id = nextId++;
-    return new Promise<EmbeddingsResponse>((resolve, reject) => {
-      listings.set(id, { resolve, reject });
-      w.postMessage({ kind: "embeddings", id, modelDir, force });
-    });
+    return ask({ kind: "embeddings", modelDir, force }, (answer) => (answer.kind === "embeddings" ? answer.listing : { loaded: {}, skipped: {} }));
   }
 
-  function askClipSkip(modelDir: string, load: boolean): Promise<ClipSkipSupport | null> {
-    worker ??= startWorker();
-    const w = worker;
-    w.ref();
-    const id = nextId++;
-    return new Promise<ClipSkipSupport | null>((resolve, reject) => {
-      clipSkips.set(id, { resolve, reject });
-      w.postMessage({ kind: "clip-skip", id, modelDir, load });
-    });
-  }
+  const askClipSkip = (modelDir: string, load: boolean): Promise<ClipSkipSupport | null> =>
+    ask({ kind: "clip-skip", modelDir, load }, (answer) => (answer.kind === "clip-skip" ? answer.support : null));
 
   /**
    * Asks the worker which clip skips the model for `checkpoint` serves. With no generation running or waiting, the
