@@ -10,6 +10,20 @@ import { InferenceSession, Tensor } from "onnxruntime-node";
 import { sessionOptions, type LoadModelOptions } from "../../lib/engine/model/load-model.ts";
 import { floatTensor, floatValues, type FloatType } from "../../lib/engine/model/tensor-io.ts";
 
+/**
+ * Noise-like inputs in [-1, 1), as the sampler feeds (a linear congruential sequence from `seed`): constant inputs can
+ * drive a randomly initialised network into denormal floats, which x86 computes far more slowly.
+ */
+export function noise(n: number, seed = 0x9e3779b9): Float32Array {
+  const values = new Float32Array(n);
+  let state = seed;
+  for (let i = 0; i < n; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[i] = (state / 2 ** 32) * 2 - 1;
+  }
+  return values;
+}
+
 export interface FloorTimes {
   readonly totalMs: number;
   readonly textEncoderMs: number;
@@ -70,18 +84,6 @@ export async function openFloor(modelDir: string, options: LoadModelOptions): Pr
     data.set(floatValues(x));
     data.set(floatValues(y), x.data.length);
     return new Tensor("float32", data, [2, ...x.dims.slice(1)]);
-  };
-
-  // Noise-like inputs, as the sampler feeds: constant inputs can drive a randomly initialised network into
-  // denormal floats, which x86 computes far more slowly.
-  const noise = (n: number) => {
-    const values = new Float32Array(n);
-    let state = 0x9e3779b9;
-    for (let i = 0; i < n; i++) {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      values[i] = (state / 2 ** 32) * 2 - 1;
-    }
-    return values;
   };
 
   return {

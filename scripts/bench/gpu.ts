@@ -39,7 +39,7 @@ import type { FloatType } from "../../lib/engine/model-builder/index.ts";
 import { sessionOptions, type LoadModelOptions } from "../../lib/engine/model/load-model.ts";
 import { floatTensor } from "../../lib/engine/model/tensor-io.ts";
 import { openInProcess, type Breakdown } from "./breakdown.ts";
-import { openFloor, type FloorTimes } from "./floor.ts";
+import { noise, openFloor, type FloorTimes } from "./floor.ts";
 
 const env = process.env;
 const started = performance.now();
@@ -90,16 +90,6 @@ const webgpuOptions = env.GPU_WEBGPU_OPTIONS ? (JSON.parse(env.GPU_WEBGPU_OPTION
 /** What the local backend's worker thread passes to loadEngine (lib/platform/inference/local/worker.ts), per provider. */
 const optionsFor = (ep: string): LoadModelOptions => ({ allowSpinning: false, executionProviders: [ep] });
 
-// Noise-like inputs, as floor.ts feeds (constant inputs can push random weights into denormals).
-function noise(n: number): Float32Array {
-  const values = new Float32Array(n);
-  let state = 0x2545f491;
-  for (let i = 0; i < n; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    values[i] = (state / 2 ** 32) * 2 - 1;
-  }
-  return values;
-}
 
 /** An output as an input: float16 CPU data pinned to a Uint16Array view (onnxruntime-node 1.30, lib/engine/model/float16.ts). */
 function asInput(tensor: Tensor): Tensor {
@@ -166,7 +156,7 @@ async function openDeviceLoop(dir: string, options: LoadModelOptions): Promise<D
       const hidden = asInput(encoded["last_hidden_state"]!);
       for (const [name, value] of Object.entries(encoded)) if (name !== "last_hidden_state") value.dispose();
       const t1 = performance.now();
-      let sample: Tensor = floatTensor(unetType, noise(2 * 4 * h * w), [2, 4, h, w]);
+      let sample: Tensor = floatTensor(unetType, noise(2 * 4 * h * w, 0x2545f491), [2, 4, h, w]);
       let location = "";
       for (let i = 0; i < count; i++) {
         const last = i === count - 1;
@@ -180,7 +170,7 @@ async function openDeviceLoop(dir: string, options: LoadModelOptions): Promise<D
       const t2 = performance.now();
       hidden.dispose();
       stage("VAE decode");
-      await vae.run({ latent_sample: floatTensor(vaeType, noise(4 * h * w), [1, 4, h, w]) });
+      await vae.run({ latent_sample: floatTensor(vaeType, noise(4 * h * w, 0x2545f491), [1, 4, h, w]) });
       const t3 = performance.now();
       return { totalMs: t3 - t0, textEncoderMs: t1 - t0, unetMs: t2 - t1, vaeMs: t3 - t2, outputLocation: location };
     },
