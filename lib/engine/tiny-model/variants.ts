@@ -120,12 +120,9 @@ const DIFFUSERS_SCRIPT = {
   axes: DIFFUSERS_AXES,
 } as const;
 
-const OPTIMUM_SDXL = {
+/** optimum ≥ 1.24's IO: a float32 scalar timestep, `latent_parameters` from the VAE encoder, `model.onnx_data`. */
+const OPTIMUM_1_24 = {
   exporter: "optimum",
-  family: "sdxl",
-  textHiddenSize: 32,
-  padToken: "<|endoftext|>",
-  predictionType: "epsilon",
   floatType: "float32",
   inputIdsType: "int64",
   timestepType: "float32",
@@ -133,6 +130,14 @@ const OPTIMUM_SDXL = {
   vaeEncoderOutput: "latent_parameters",
   unetExternalData: "model.onnx_data",
   axes: OPTIMUM_AXES,
+} as const;
+
+const OPTIMUM_SDXL = {
+  ...OPTIMUM_1_24,
+  family: "sdxl",
+  textHiddenSize: 32,
+  padToken: "<|endoftext|>",
+  predictionType: "epsilon",
   unetInChannels: 4,
 } as const;
 
@@ -167,29 +172,8 @@ const SPECS: Record<TinyModelVariant, TinyModelSpec> = {
     axes: OPTIMUM_AXES,
     unetInChannels: 4,
   },
-  "sd1-optimum-1.24": {
-    ...SD1,
-    exporter: "optimum",
-    floatType: "float32",
-    inputIdsType: "int64",
-    timestepType: "float32",
-    timestepDims: [],
-    vaeEncoderOutput: "latent_parameters",
-    unetExternalData: "model.onnx_data",
-    axes: OPTIMUM_AXES,
-  },
-  [TINY_INPAINTING_VARIANT]: {
-    ...SD1,
-    exporter: "optimum",
-    floatType: "float32",
-    inputIdsType: "int64",
-    timestepType: "float32",
-    timestepDims: [],
-    vaeEncoderOutput: "latent_parameters",
-    unetExternalData: "model.onnx_data",
-    axes: OPTIMUM_AXES,
-    unetInChannels: 9,
-  },
+  "sd1-optimum-1.24": { ...SD1, ...OPTIMUM_1_24 },
+  [TINY_INPAINTING_VARIANT]: { ...SD1, ...OPTIMUM_1_24, unetInChannels: 9 },
 };
 
 export function tinyModelSpec(variant: TinyModelVariant): TinyModelSpec {
