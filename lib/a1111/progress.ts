@@ -4,7 +4,7 @@
  * the one builder of A1111's `/sdapi/v1/progress` answer from them (modules/progress.py and modules/api/api.py
  * `progressapi`; docs/a1111-semantics.md).
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ProgressUpdate } from "../engine/plan.ts";
 import { jobTimestamp } from "./generation/plan.ts";
 import type { ProgressResponse } from "./schemas/system.ts";

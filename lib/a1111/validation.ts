@@ -2,7 +2,7 @@
  * Validation with the shared zod schemas, reported as FastAPI/pydantic v1 does: 422 with one
  * `{loc, msg, type}` entry per problem, `loc` starting with "body" or "query" (docs/a1111-semantics.md).
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { RequestValidationError } from "./errors.ts";
 import { MSG } from "./schemas/fields.ts";
 import type { ValidationIssue } from "./schemas/errors.ts";

@@ -4,7 +4,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { LIMITS } from "../a1111/schemas/limits.ts";
 
 const csv = z

@@ -1,6 +1,6 @@
 /** zod issues reported as pydantic v1 / FastAPI reports them (docs/a1111-semantics.md §3.1): `{loc, msg, type[, ctx]}`. */
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { RequestValidationError } from "../../lib/a1111/errors.ts";
 import { validate } from "../../lib/a1111/validation.ts";
 import { boolField, floatField, intField, optionalInt, requiredStr, strField, strList } from "../../lib/a1111/schemas/fields.ts";

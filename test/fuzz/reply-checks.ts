@@ -7,7 +7,7 @@
  * trace; a 422 naming a field (`loc` non-empty, starting with "body" or "query"); a success in the route's response
  * schema.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { RouteDefinition } from "../../lib/a1111/routes/table.ts";
 import { HTTPErrorBody, ValidationErrorBody } from "../../lib/a1111/schemas/errors.ts";
 

@@ -21,7 +21,7 @@
  * `alwayson_scripts.<title>`. "Off" means the JSON value `false`: a string such as "false" is truthy where an
  * extension reads the field without pydantic (ControlNet's older dataclass units, ADetailer's leading `ad_enable`).
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { ScriptInfo as ScriptInfoSchema } from "../schemas/catalogs.ts";
 
 type ScriptInfo = z.output<typeof ScriptInfoSchema>;

@@ -3,7 +3,7 @@
  * passes Redocly's `recommended` ruleset (`npx -y @redocly/cli lint --extends recommended`); docs/api.md lists the
  * warnings that remain and why.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { HTTPErrorBody, ValidationErrorBody } from "../schemas/errors.ts";
 import { ROUTES } from "../routes/table.ts";
 import { SERENA_VERSION } from "../generation/infotext.ts";

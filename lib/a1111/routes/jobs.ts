@@ -3,7 +3,7 @@
  * A submitted request gets every check the synchronous route gives it before anything is stored — its schema,
  * override_settings and client images — so an invalid job is a 422 naming `request.<field>`, never a failed job.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { conflict, notFound, RequestValidationError } from "../errors.ts";
 import type { JobView } from "../schemas/jobs.ts";
 import { checkedJob } from "./generation.ts";

@@ -3,7 +3,7 @@
  * stack (parsing, auth, validation with the declared schemas, errors); the implementation gets the validated input
  * and returns a JSON value, or a `RouteResult` for another status, headers or content type.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { RouteContext } from "./context.ts";
 import type { RouteDefinition } from "./table.ts";
 

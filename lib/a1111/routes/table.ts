@@ -4,7 +4,7 @@
  * and the OpenAPI document all read this table; each route's implementation lives in this folder
  * (`implement(ROUTE.<name>, …)`), so a route cannot exist in one place and not the others.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   EmbeddingsResponse,
   LatentUpscalerModeList,

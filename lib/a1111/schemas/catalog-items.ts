@@ -1,5 +1,5 @@
 /** Listing routes: samplers, schedulers, upscalers, latent upscale modes, models (docs/a1111-semantics.md §5, §9). */
-import { z } from "zod";
+import * as z from "zod";
 
 export const SamplerItem = z
   .object({ name: z.string(), aliases: z.array(z.string()), options: z.record(z.string(), z.string()) })

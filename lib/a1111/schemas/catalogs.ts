@@ -3,7 +3,7 @@
  * RealESRGAN models, script info and extensions. Serena has none of these things, so it answers empty lists in these
  * shapes; the schemas say what a client would get from A1111 and keep Serena's answers checked against them.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** `HypernetworkItem`: `{name, path}`. */
 export const HypernetworkItem = z.object({ name: z.string(), path: z.string().nullable() }).meta({ id: "HypernetworkItem" });

@@ -1,5 +1,5 @@
 /** Error bodies: A1111's `handle_exception` shape and FastAPI's 422 (docs/a1111-semantics.md §3). */
-import { z } from "zod";
+import * as z from "zod";
 
 export const HTTPErrorBody = z
   .object({ error: z.string(), detail: z.string(), body: z.string(), errors: z.string() })

@@ -7,7 +7,7 @@
  * None and A1111 would fail later with a 500. Fields A1111 declares non-Optional (`send_images`, `sampler_index`,
  * img2img's `denoising_strength`) reject null with 422, as A1111 does.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { LIMITS } from "./limits.ts";
 
 export const MSG = {

@@ -2,7 +2,7 @@
  * txt2img / img2img responses (docs/a1111-semantics.md §2.4): base64 images, the request echo, and `info`, a JSON *string*
  * whose object has A1111's 32 keys in A1111's order (`Processed.js()`).
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const int = z.int();
 const ints = z.array(int);

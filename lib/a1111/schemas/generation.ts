@@ -2,7 +2,7 @@
  * txt2img and img2img request bodies: every A1111 v1.10.1 field in model order with its *API* default
  * (docs/a1111-semantics.md §2.2, §2.3), lax coercion (fields.ts), and Serena's bounds (limits.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { promptConditioningError } from "../../engine/prompts/check.ts";
 import { findSampler, totalSteps, type SamplerDefinition } from "../../engine/samplers/registry.ts";
 import { findLatentUpscaleMode, findUpscaler, LATENT_UPSCALE_MODES, UPSCALERS } from "../../engine/upscalers.ts";

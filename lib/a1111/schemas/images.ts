@@ -1,5 +1,5 @@
 /** png-info and the Extras endpoints (docs/a1111-semantics.md §4.4, §9.9, §9.10). */
-import { z } from "zod";
+import * as z from "zod";
 import { boolField, floatField, intField, requiredStr, strField } from "./fields.ts";
 import { LIMITS } from "./limits.ts";
 

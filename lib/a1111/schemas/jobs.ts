@@ -2,7 +2,7 @@
  * Serena's asynchronous jobs (`/serena/v1/jobs`), beside A1111's synchronous routes for generations that do not
  * fit the gateway's 30 s: submit a txt2img/img2img request, poll its state, fetch the images from presigned URLs.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ProgressCounters } from "../progress.ts";
 import { Img2ImgRequest, Txt2ImgRequest } from "./generation.ts";
 

@@ -11,7 +11,7 @@
  * Colour settings (A1111's `FormColorPicker`) accept only `#rgb` / `#rrggbb`: a value PIL could not read would be
  * stored and then break every later request that uses it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { A1111_OPTIONS, type A1111OptionKey, type A1111OptionSpec } from "./a1111-options.ts";
 import { boolField, coerceStr, floatField, intField, MSG, optionalStr, strField } from "./fields.ts";
 

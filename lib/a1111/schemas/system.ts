@@ -1,5 +1,5 @@
 /** Progress, interrupt/skip, memory and cmd-flags (docs/a1111-semantics.md §9.7, §9.8, §9.11, §9.12). */
-import { z } from "zod";
+import * as z from "zod";
 import { boolField } from "./fields.ts";
 
 export const ProgressQuery = z.object({ skip_current_image: boolField(false) });

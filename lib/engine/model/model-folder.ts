@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ModelLoadError } from "./model-load-error.ts";
 
 /** SD 1.x/2.x VAE scaling factor, used when vae_decoder/config.json is absent (diffusers-script exports). */

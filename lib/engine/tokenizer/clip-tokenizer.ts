@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { z } from "zod";
+import * as z from "zod";
 import { cleanClipText, type ClipTextCleanup } from "./clip-text.ts";
 import { fixText } from "./fix-text.ts";
 

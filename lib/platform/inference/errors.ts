@@ -2,7 +2,7 @@
  * Errors crossing a process or thread boundary (worker thread, inference Lambda, GPU endpoint) keep their type:
  * a 422 stays a 422 with its field list, a typed API error keeps its status, anything else is an internal error.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, RequestValidationError, typedError } from "../../a1111/errors.ts";
 import { ValidationIssue } from "../../a1111/schemas/errors.ts";
 

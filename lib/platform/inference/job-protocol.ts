@@ -4,7 +4,7 @@
  * request again with the shared schemas; it is the same contract the API functions enforce. `requestId` is the API
  * request's id (lib/platform/http/request-id.ts), which the worker's log lines carry.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { SDModelItem } from "../../a1111/schemas/catalog-items.ts";
 import { GenerationInfo } from "../../a1111/schemas/generation-response.ts";
 import { acceptRequestId } from "../http/request-id.ts";

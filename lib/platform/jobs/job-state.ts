@@ -3,7 +3,7 @@
  * queued → running → succeeded | failed | cancelled, or queued → cancelled. Results are stored as bucket keys and
  * presigned when read (view.ts), so a job's URLs never expire while it is kept.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { GenerationJob, ProgressUpdate } from "../../a1111/backend.ts";
 import { Img2ImgRequest, Txt2ImgRequest } from "../../a1111/schemas/generation.ts";
 import { ProgressCounters } from "../../a1111/progress.ts";

@@ -5,7 +5,7 @@
  * the CI fake backend, as the generation routes do (docs/architecture.md).
  */
 import type { Context } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import type { Services } from "../runtime/services.ts";
 import { runJob } from "./runner.ts";
 

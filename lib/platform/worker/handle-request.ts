@@ -9,7 +9,7 @@
  * (lib/platform/http/request-id.ts), so the engine's own log lines (model load) carry it too.
  */
 import { randomUUID } from "node:crypto";
-import type { z } from "zod";
+import type * as z from "zod";
 import { errorAnswer, RequestValidationError } from "../../a1111/errors.ts";
 import { echoParameters } from "../../a1111/generation/response.ts";
 import { toValidationIssues, validate } from "../../a1111/validation.ts";

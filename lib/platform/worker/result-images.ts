@@ -3,7 +3,7 @@
  * the caller asks to keep them, A1111's `save_images`) written to the bucket and returned as keys. The limit exists
  * because a Lambda answers at most 6 MB and base64 adds a third (docs/deploying.md).
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { ApiError, backendUnavailable } from "../../a1111/errors.ts";
 import type { OutputPolicy, ResultImage } from "../inference/job-protocol.ts";
 import type { ObjectStorage } from "../storage/object-storage.ts";

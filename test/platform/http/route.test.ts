@@ -1,6 +1,6 @@
 /** lambdaHandler: one middy stack for every function, bound to the process's services or to explicit ones. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { jsonResult, routeResult } from "../../../lib/a1111/routes/route.ts";
 import { toHttpResult } from "../../../lib/platform/http/response.ts";
 import { testRoute, toReply } from "../../fixtures/api.ts";

@@ -1,5 +1,5 @@
 /** Validates the parsed body and the query string with the route's zod schemas (422 on failure). */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { RouteMiddleware } from "../context.ts";
 import { eventQuery } from "../event.ts";
 import { validate } from "../../../a1111/validation.ts";
