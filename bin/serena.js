@@ -27,6 +27,8 @@ function projectNode() {
 }
 
 if (major >= 24) {
+  // The server runs the engine: it first starts itself again with the malloc settings (lib/platform/runtime/allocator.ts).
+  if (process.argv[2] === "serve") (await import(new URL("../lib/platform/runtime/allocator.ts", import.meta.url).href)).startWithAllocatorSettings();
   const { main } = await import(MAIN.href);
   await main(process.argv.slice(2));
 } else {

@@ -179,6 +179,11 @@ export interface StartOptions {
   readonly label?: SettingLabel;
   readonly stderr?: NodeJS.WritableStream;
   readonly overrides?: ServiceOverrides;
+  /**
+   * Serve until SIGINT/SIGTERM, then close and exit (`exitOnSignal`). Set here rather than by the caller after the
+   * start, so the handlers are in place before the "listening" line that tells a supervisor it may signal.
+   */
+  readonly exitOnSignal?: boolean;
 }
 
 /** Checks, listens and prints the banner; resolves once the server accepts connections. */
@@ -199,12 +204,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw error;
   }
   const url = `http://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`;
-  services.logger.info("serena listening", {
-    url,
-    backend: config.ciFake ? `${services.backend.name} (txt2img/img2img answered by the CI fake)` : services.backend.name,
-  });
-  stderr.write(bannerLines(config, url, services.backend.name, models).join("\n") + "\n");
-  return {
+  const running: RunningServer = {
     url,
     services,
     server,
@@ -216,10 +216,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await services.backend.close?.();
     },
   };
+  if (options.exitOnSignal) exitOnSignal(running);
+  services.logger.info("serena listening", {
+    url,
+    backend: config.ciFake ? `${services.backend.name} (txt2img/img2img answered by the CI fake)` : services.backend.name,
+  });
+  stderr.write(bannerLines(config, url, services.backend.name, models).join("\n") + "\n");
+  return running;
 }
 
 /** Serves until SIGINT/SIGTERM, then closes and exits 0 (within 5 s even if connections linger). */
-export function exitOnSignal(running: RunningServer): void {
+function exitOnSignal(running: RunningServer): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

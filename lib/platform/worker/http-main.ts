@@ -11,9 +11,13 @@
  * - SERENA_MAX_BODY_BYTES: the largest request body.
  * SIGTERM and SIGINT stop accepting connections, let running invocations finish, then exit.
  */
-import { parseConfig } from "../config.ts";
-import { createLogger } from "../runtime/logger.ts";
-import { startHttpWorker } from "./http-worker.ts";
+import { startWithAllocatorSettings } from "../runtime/allocator.ts";
+
+// Before anything else loads: the process may start itself again with the malloc settings (../runtime/allocator.ts).
+startWithAllocatorSettings();
+const { parseConfig } = await import("../config.ts");
+const { createLogger } = await import("../runtime/logger.ts");
+const { startHttpWorker } = await import("./http-worker.ts");
 
 const config = parseConfig({ PORT: "8080", ...process.env });
 const logger = createLogger(config);

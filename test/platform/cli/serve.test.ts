@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -95,7 +96,7 @@ interface Started {
 }
 
 /** Starts a server and waits for its banner (the line "  CI fake …" ends the facts). */
-async function startServing(command: string[], env: Record<string, string>): Promise<Started> {
+async function startServing(command: string[], env: Record<string, string | undefined>): Promise<Started> {
   const child = spawn(command[0]!, command.slice(1), { env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   const banner = await new Promise<string>((resolve, reject) => {
@@ -142,8 +143,11 @@ describe("the banner", () => {
     const { child, banner, url } = await startServing([process.execPath, SERENA_BIN, "serve", "--port", "0", "--model-dir", modelDir, "--auth", "ann:secret"], {
       PORT: "seventy",
       SERENA_MODEL_DIR: "/nonexistent",
+      MALLOC_MMAP_THRESHOLD_: undefined,
     });
     try {
+      // The engine's process started itself again with the malloc settings (lib/platform/runtime/allocator.ts).
+      if (process.platform === "linux") expect(readFileSync(`/proc/${child.pid}/environ`, "utf8").split("\0")).toContain("MALLOC_MMAP_THRESHOLD_=131072");
       expect(banner).toContain(`  model     ${path.basename(modelDir)} (${modelDir})\n`);
       expect(banner).toContain("  auth      on (HTTP Basic, 1 user)\n");
       expect((await fetch(`${url}/sdapi/v1/options`)).status).toBe(401);

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { MALLOC_SETTINGS } from "../../../lib/platform/runtime/allocator.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const text = readFileSync(path.join(ROOT, "infra/worker.Dockerfile"), "utf8");
@@ -89,6 +90,13 @@ describe("the HTTP image for GPU hosts", () => {
     expect(node).toBe("node");
     expect(existsSync(path.join(ROOT, main!))).toBe(true);
     expect(args("http", "ENV")[0]).toMatch(/HOST=0\.0\.0\.0 PORT=8080/);
+  });
+});
+
+describe("both images", () => {
+  it.each(["lambda", "http"])("%s sets the malloc settings the entry points would start themselves with", (name) => {
+    const env = args(name, "ENV").join(" ");
+    for (const [variable, value] of Object.entries(MALLOC_SETTINGS)) expect(env).toContain(`${variable}=${value}`);
   });
 });
 

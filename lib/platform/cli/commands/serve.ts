@@ -2,7 +2,7 @@
  * `serena serve`: the local server, as `npm start` runs it (lib/platform/server/startup.ts), with flags over the
  * environment variables they stand for.
  */
-import { exitOnSignal, startServer } from "../../server/startup.ts";
+import { startServer } from "../../server/startup.ts";
 import type { Command } from "../args.ts";
 import { AUTH_FLAG, BACKEND_FLAG, commandConfig, HOST_FLAG, MODEL_DIR_FLAG, MODELS_ROOT_FLAG, PORT_FLAG, THREADS_FLAG } from "../settings.ts";
 
@@ -19,7 +19,7 @@ export const serveCommand: Command = {
   positionals: { min: 0, max: 0 },
   async run(args, io) {
     const { config, label } = commandConfig(args, OPTIONS, io.env);
-    exitOnSignal(await startServer(config, { label, stderr: io.stderr }));
+    await startServer(config, { label, stderr: io.stderr, exitOnSignal: true });
     return 0;
   },
 };
