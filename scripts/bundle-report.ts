@@ -80,6 +80,8 @@ export interface BundleFacts {
   readonly externals: string[];
   /** The npm packages (bundled or external) that the start chunks load: what a cold start pays for. */
   readonly startPackages: string[];
+  /** The source files bundled into the start chunks, as esbuild names them. */
+  readonly startInputs: string[];
 }
 
 const packageOf = (file: string): string | null => {
@@ -138,9 +140,11 @@ export function metafileFacts(metafile: Metafile, entryFile: string): BundleFact
   visit(path.resolve(entryFile));
   const startBytes = [...start].reduce((sum, out) => sum + outputs.get(out)!.bytes, 0);
   const startPackages = new Set<string>();
+  const startInputs = new Set<string>();
   for (const out of start) {
     const facts = outputs.get(out)!;
     for (const input of Object.keys(facts.inputs)) {
+      startInputs.add(input);
       const pkg = packageOf(input);
       if (pkg) startPackages.add(pkg);
     }
@@ -148,7 +152,7 @@ export function metafileFacts(metafile: Metafile, entryFile: string): BundleFact
       if (imported.external && imported.kind === "import-statement" && !imported.path.startsWith("node:")) startPackages.add(packageName(imported.path));
     }
   }
-  return { bytes, startBytes, packages: [...packages].sort(), externals: [...externals].sort(), startPackages: [...startPackages].sort() };
+  return { bytes, startBytes, packages: [...packages].sort(), externals: [...externals].sort(), startPackages: [...startPackages].sort(), startInputs: [...startInputs].sort() };
 }
 
 /**
