@@ -33,5 +33,9 @@ export function allocatorEnvironment(env: NodeJS.ProcessEnv, platform: NodeJS.Pl
 export function startWithAllocatorSettings(): void {
   const env = allocatorEnvironment(process.env, process.platform);
   if (env === null || typeof process.execve !== "function") return;
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env as Record<string, string>);
+  try {
+    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env as Record<string, string>);
+  } catch {
+    // A sandbox that forbids exec: go on with the allocator as it is (memory comes back less readily, nothing else).
+  }
 }
