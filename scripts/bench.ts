@@ -15,8 +15,9 @@
  *      HTTP = http − in-process − base64/JSON.
  *    The headline is the median over rounds of http ÷ floor of the same round (target ≤ 1.10, docs/engine.md).
  * 2. memory: the server's resident set after warm-up (idle), after BENCH_GENERATIONS mixed generations (sizes 256²
- *    to 768×512, batch 1–2, n_iter 1–2, 10 steps), right after a large job (1024², batch 2) and after it settles;
- *    against the model files' size + 300 MB. `/sdapi/v1/progress` is polled meanwhile (latency while generating).
+ *    to 768×512, batch 1–2, n_iter 1–2, 10 steps), once the worker's idle release has reloaded the grown model
+ *    (10 load times, at least 5 s), right after a large job (1024², batch 2) and after it settles; against the model
+ *    files' size + 300 MB. `/sdapi/v1/progress` is polled meanwhile (latency while generating).
  *
  * Environment: BENCH_MODELS=tiny,mid,full (default all three; full skipped when not generated), BENCH_ROUNDS (7),
  * BENCH_FULL_ROUNDS (1), BENCH_STEPS (20), BENCH_FULL_STEPS (20; a full-size UNet call takes seconds on a CPU),
@@ -218,6 +219,10 @@ interface MemoryResult {
   every10Mb: number[];
   after50Mb: number;
   withinBudget: boolean;
+  /** After the worker's idle release (lib/platform/inference/local/worker.ts): waited for, then read. */
+  afterIdleMb: number;
+  idleReleaseMs: number | null;
+  withinBudgetAfterIdle: boolean;
   largeJobPeakMb: number;
   afterLargeJobMb: number;
   settledAfterLargeJobMb: number;
@@ -248,6 +253,14 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
     if ((g + 1) % 10 === 0) every10.push(round1(server.rssMb()));
   }
   const after50Mb = server.rssMb();
+  // The worker reloads a grown model once it has been idle for 10 load times (at least 5 s); wait for that reload.
+  const loadsBefore = server.loads.length;
+  const idleStarted = performance.now();
+  const idleLimitMs = 5_000 + 12 * Math.max(...server.loads, 500) + 5_000;
+  while (server.loads.length === loadsBefore && performance.now() - idleStarted < idleLimitMs) await new Promise((r) => setTimeout(r, 100));
+  const idleReleaseMs = server.loads.length > loadsBefore ? Math.round(performance.now() - idleStarted) : null;
+  await new Promise((r) => setTimeout(r, 500));
+  const afterIdleMb = server.rssMb();
   peak = 0;
   await server.txt2img({ prompt: "a large job", seed: 7, steps: 5, width: 1024, height: 1024, batch_size: 2, sampler_name: "Euler" });
   const largeJobPeakMb = peak;
@@ -264,6 +277,9 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
     every10Mb: every10,
     after50Mb: round1(after50Mb),
     withinBudget: after50Mb <= modelFilesMb + 300,
+    afterIdleMb: round1(afterIdleMb),
+    idleReleaseMs,
+    withinBudgetAfterIdle: afterIdleMb <= modelFilesMb + 300,
     largeJobPeakMb: round1(largeJobPeakMb),
     afterLargeJobMb: round1(afterLargeJobMb),
     settledAfterLargeJobMb: round1(settled),

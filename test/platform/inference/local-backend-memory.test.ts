@@ -32,3 +32,21 @@ describe("memory after a large job", () => {
     await vi.waitFor(() => expect(loads()).toBe(2), { timeout: 20_000 });
   });
 });
+
+describe("memory after a pause", () => {
+  it("is returned by reloading a model its jobs grew by more than 64 MB, once the worker has been idle a while", async () => {
+    const modelDir = await tinyModelDir();
+    info.mockClear();
+    const idleBackend = createLocalBackend({ modelDir, modelsRoot: null, cacheDir: TEST_CACHE_DIR, ortThreads: 0 }, { logger });
+    try {
+      // 768² on the tiny model grows its arenas by more than the idle allowance and less than the 300 MB one.
+      await idleBackend.generate(txt2imgJob({ prompt: "a cat", seed: 1, steps: 1, width: 768, height: 768 }));
+      expect(loads()).toBe(1);
+      await vi.waitFor(() => expect(loads()).toBe(2), { timeout: 30_000, interval: 250 });
+      const after = await idleBackend.generate(txt2imgJob({ prompt: "a cat", seed: 1, steps: 1, width: 64, height: 64 }));
+      expect(after.images).toHaveLength(1);
+    } finally {
+      await idleBackend.close?.();
+    }
+  }, 60_000);
+});

@@ -25,8 +25,11 @@ const { threads, executionProviders, loraDir, embeddingsDir } = workerData as {
   embeddingsDir: string | null;
 };
 let engine: { dir: string; engine: LoadedEngine } | null = null;
-/** The engine being loaded, so that a listing asked for meanwhile waits for it rather than loading another. */
-let loading: Promise<LoadedEngine> | null = null;
+/**
+ * Loads, reloads and releases run one after another: a job, a listing or a question that needs a model waits here
+ * for the change under way instead of loading a second copy (messages are handled concurrently).
+ */
+let modelChanges: Promise<unknown> = Promise.resolve();
 /**
  * onnxruntime's CPU arena keeps every buffer a job needed until its session is released: a 1024² job at batch 2
  * leaves gigabytes resident that later 512² jobs never use. After a job that left the process more than an allowance
@@ -36,9 +39,23 @@ let loading: Promise<LoadedEngine> | null = null;
  * 512² (batch 2), and reloading its 3.4 GB after every job would cost more than the memory is worth.
  */
 const MIN_ARENA_ALLOWANCE_BYTES = 300 * 2 ** 20;
+/**
+ * Below that allowance the arenas are working memory the next jobs reuse, until the worker has been idle for a while:
+ * then a model more than IDLE_ALLOWANCE_BYTES above its loaded size is reloaded too, so a server between bursts of
+ * work holds its model and little else. "A while" is IDLE_LOADS times the model's last load time, at least
+ * MIN_IDLE_MS: a job that arrives during the reload waits for it, at most one load time, and only after that long a
+ * pause.
+ */
+const IDLE_ALLOWANCE_BYTES = 64 * 2 ** 20;
+const IDLE_LOADS = 10;
+const MIN_IDLE_MS = 5_000;
 /** The process's resident size right after the current model loaded, and how far jobs may grow it. */
 let loadedRss = 0;
 let arenaAllowance = MIN_ARENA_ALLOWANCE_BYTES;
+let lastLoadMs = 0;
+let idleTimer: NodeJS.Timeout | undefined;
+/** Generations under way: the model is never reloaded under one. */
+let runningJobs = 0;
 /** `<lora:…>` tags are looked up here (rescanned when a name is not found, so new files need no restart). */
 const loras = loraDir === null ? undefined : new LoraCatalog(loraDir);
 
@@ -51,31 +68,39 @@ async function folderBytes(dir: string): Promise<number> {
   return sizes.reduce((sum, size) => sum + size, 0);
 }
 
-async function engineFor(dir: string, id: number): Promise<LoadedEngine> {
-  // A reload after a large job may be under way: wait for it rather than loading a second copy.
-  if (loading !== null) await loading.catch(() => null);
-  if (engine?.dir === dir) return engine.engine;
-  await engine?.engine.release();
+/** Runs `change` after the model changes queued before it. */
+function queueModelChange<T>(change: () => Promise<T>): Promise<T> {
+  const next = modelChanges.then(change);
+  modelChanges = next.catch(() => null);
+  return next;
+}
+
+/** The engine for `dir`, loading it (in place of the loaded one) when it is not the loaded one. */
+function engineFor(dir: string, id: number): Promise<LoadedEngine> {
+  return queueModelChange(() => (engine?.dir === dir ? Promise.resolve(engine.engine) : load(dir, id)));
+}
+
+/** Releases the loaded model, if any, and loads `dir`. Only from a queued model change. */
+async function load(dir: string, id: number): Promise<LoadedEngine> {
+  const previous = engine;
   engine = null;
+  await previous?.engine.release();
   const options = { allowSpinning: false, executionProviders, embeddingsDir, ...(threads > 0 ? { intraOpNumThreads: threads } : {}) };
   const started = performance.now();
-  loading = loadEngine(dir, options);
-  try {
-    engine = { dir, engine: await loading };
-  } finally {
-    loading = null;
-  }
-  const ms = Math.round(performance.now() - started);
+  const loaded = await loadEngine(dir, options);
+  engine = { dir, engine: loaded };
+  lastLoadMs = performance.now() - started;
   loadedRss = process.memoryUsage.rss();
   const bytes = await folderBytes(dir).catch(() => -1);
   arenaAllowance = Math.max(MIN_ARENA_ALLOWANCE_BYTES, bytes);
-  post({ kind: "model-loaded", id, dir, ms, bytes });
-  return engine.engine;
+  post({ kind: "model-loaded", id, dir, ms: Math.round(lastLoadMs), bytes });
+  return loaded;
 }
 
 /** The loaded model's embeddings (or those of the model in `message.modelDir`, loaded for it when none is). */
 async function listEmbeddings(message: EmbeddingsMessage): Promise<void> {
-  const current = engine?.engine ?? (await loading) ?? (await engineFor(message.modelDir, message.id));
+  await modelChanges;
+  const current = engine?.engine ?? (await engineFor(message.modelDir, message.id));
   const folder = await embeddingLibraryFor(current.loaded.model, current.loaded.tokenizer).refresh(message.force);
   post({ kind: "embeddings", id: message.id, listing: embeddingsListing(folder) });
 }
@@ -85,13 +110,14 @@ async function listEmbeddings(message: EmbeddingsMessage): Promise<void> {
  * so (the main thread asks that only with no generation running or waiting); null when another model stays loaded.
  */
 async function clipSkipSupport(message: ClipSkipMessage): Promise<void> {
-  if (loading !== null) await loading.catch(() => null);
+  await modelChanges;
   const loadable = engine === null || message.load;
   const current = engine?.dir === message.modelDir ? engine.engine : loadable ? await engineFor(message.modelDir, message.id) : null;
   post({ kind: "clip-skip", id: message.id, support: current === null ? null : ((await current.clipSkipSupport?.()) ?? null) });
 }
 
 port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMessage | ClipSkipMessage) => {
+  clearTimeout(idleTimer);
   if (message.kind === "clip-skip") {
     await clipSkipSupport(message).catch((error: unknown) => post({ kind: "error", id: message.id, error: serializeError(error) }));
     return;
@@ -110,6 +136,7 @@ port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMes
     return;
   }
   const flags = new Int32Array(message.control);
+  runningJobs++;
   try {
     const hooks = {
       onProgress: (update: ProgressUpdate) => post({ kind: "progress", id: message.id, update }),
@@ -133,15 +160,32 @@ port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMes
     post({ kind: "result", id: message.id, images: output.images, info: output.info, ...(output.warnings ? { warnings: output.warnings } : {}) });
   } catch (error) {
     post({ kind: "error", id: message.id, error: serializeError(error) });
+  } finally {
+    runningJobs--;
   }
   await returnArenaMemory(message.modelDir, message.id).catch(() => undefined);
 });
 
-/** Releases and reloads the model when the last job grew onnxruntime's arenas past their allowance. */
+/**
+ * After a job: reloads the model at once when the job grew onnxruntime's arenas past their allowance, or arranges for
+ * it when the worker stays idle and they hold more than IDLE_ALLOWANCE_BYTES (a message cancels that).
+ */
 async function returnArenaMemory(dir: string, id: number): Promise<void> {
-  if (engine === null || engine.dir !== dir || process.memoryUsage.rss() - loadedRss <= arenaAllowance) return;
-  const grown = engine.engine;
-  engine = null;
-  await grown.release();
-  await engineFor(dir, id);
+  if (runningJobs > 0) return; // the last of them checks
+  const grown = () => (engine?.dir === dir ? process.memoryUsage.rss() - loadedRss : 0);
+  if (grown() > arenaAllowance) {
+    await reloadIfGrown(dir, id, arenaAllowance);
+    return;
+  }
+  if (grown() <= IDLE_ALLOWANCE_BYTES) return;
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => void reloadIfGrown(dir, id, IDLE_ALLOWANCE_BYTES).catch(() => undefined), Math.max(MIN_IDLE_MS, IDLE_LOADS * lastLoadMs));
+}
+
+/** Reloads `dir` when it is still the loaded model and still more than `allowance` above its loaded size. */
+function reloadIfGrown(dir: string, id: number, allowance: number): Promise<unknown> {
+  return queueModelChange(async () => {
+    if (runningJobs > 0 || engine?.dir !== dir || process.memoryUsage.rss() - loadedRss <= allowance) return;
+    await load(dir, id);
+  });
 }
