@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import type { Config } from "../config.ts";
-import { createLocalBackend } from "../inference/local/local-backend.ts";
+import { createLocalBackend, type LocalBackendOptions } from "../inference/local/local-backend.ts";
 import { ensureModelFromS3, s3ModelSource } from "../storage/model-download.ts";
 import { createS3JobStore } from "../jobs/s3-job-store.ts";
 import { watchJob, type JobWatch } from "../jobs/monitor.ts";
@@ -15,7 +15,7 @@ import type { ObjectStorage } from "../storage/object-storage.ts";
 import { createStorage } from "../storage/s3-storage.ts";
 import type { WorkerDeps } from "./handle-request.ts";
 
-export async function createWorkerDeps(config: Config, logger: Logger = createLogger(config)): Promise<WorkerDeps> {
+export async function createWorkerDeps(config: Config, logger: Logger = createLogger(config), backendOptions: Pick<LocalBackendOptions, "idleRelease"> = {}): Promise<WorkerDeps> {
   const { modelUri } = config.storage;
   const modelDir = modelUri ? await ensureModelFromS3(s3ModelSource(modelUri, config.storage), config.cacheDir, { logger }) : config.modelDir;
   const storage = createStorage(config.storage);
@@ -28,7 +28,7 @@ export async function createWorkerDeps(config: Config, logger: Logger = createLo
           embeddingsDir: config.networksSet.embeddingsDir ?? path.join(modelDir, "embeddings"),
         }
       : config.networks;
-  const backend = createLocalBackend({ ...config, modelDir, networks }, { logger });
+  const backend = createLocalBackend({ ...config, modelDir, networks }, { logger, ...backendOptions });
   return storage ? { backend, storage, ...jobWatches(storage) } : { backend, storage };
 }
 

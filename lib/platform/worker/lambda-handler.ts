@@ -37,5 +37,6 @@ export function createLambdaHandler(buildDeps: () => Promise<WorkerDeps>, logger
 
 export const handler = createLambdaHandler(() => {
   const config = getConfig();
-  return createWorkerDeps(config, createLogger(config));
+  // No idle release in a Lambda sandbox (LocalBackendOptions.idleRelease).
+  return createWorkerDeps(config, createLogger(config), { idleRelease: false });
 });

@@ -50,3 +50,20 @@ describe("memory after a pause", () => {
     }
   }, 60_000);
 });
+
+describe("without the idle release (the Lambda worker)", () => {
+  it("keeps the grown model loaded through the pause", async () => {
+    const modelDir = await tinyModelDir();
+    info.mockClear();
+    const lambdaLike = createLocalBackend({ modelDir, modelsRoot: null, cacheDir: TEST_CACHE_DIR, ortThreads: 0 }, { logger, idleRelease: false });
+    try {
+      await lambdaLike.generate(txt2imgJob({ prompt: "a cat", seed: 1, steps: 1, width: 768, height: 768 }));
+      const loaded = info.mock.calls.find(([message]) => message === "model loaded")![1] as { ms: number };
+      // Longer than the pause after which the worker would reload (10 load times, at least 5 s).
+      await new Promise((resolve) => setTimeout(resolve, Math.max(5_000, 10 * loaded.ms) + 2_000));
+      expect(loads()).toBe(1);
+    } finally {
+      await lambdaLike.close?.();
+    }
+  }, 60_000);
+});

@@ -45,7 +45,17 @@ export type LocalBackendConfig = CatalogConfig &
 /** Generations allowed to wait behind the running one when the configuration does not say. */
 export const DEFAULT_MAX_QUEUE = 8;
 
-export function createLocalBackend(config: LocalBackendConfig, options: { logger?: Logger } = {}): InferenceBackend {
+export interface LocalBackendOptions {
+  readonly logger?: Logger;
+  /**
+   * Reload a model its jobs grew once the worker has been idle a while (worker.ts `returnArenaMemory`); default on.
+   * The Lambda worker turns it off: a frozen sandbox would run the overdue reload when the next invocation thaws it,
+   * and make that invocation wait for it, while Lambda bills the configured memory whatever the process holds.
+   */
+  readonly idleRelease?: boolean;
+}
+
+export function createLocalBackend(config: LocalBackendConfig, options: LocalBackendOptions = {}): InferenceBackend {
   const logger = options.logger ?? createLogger({ logLevel: config.logLevel ?? "info" });
   let worker: Worker | null = null;
   let nextId = 1;
@@ -76,7 +86,13 @@ export function createLocalBackend(config: LocalBackendConfig, options: { logger
     // Taken when the first worker starts, so that API functions which never start one do not load the module.
     const { Worker: WorkerThread } = process.getBuiltinModule("node:worker_threads");
     const w = new WorkerThread(new URL("./worker.ts", import.meta.url), {
-      workerData: { threads: config.ortThreads, executionProviders: config.ortExecutionProviders ?? ["cpu"], loraDir, embeddingsDir },
+      workerData: {
+        threads: config.ortThreads,
+        executionProviders: config.ortExecutionProviders ?? ["cpu"],
+        loraDir,
+        embeddingsDir,
+        idleRelease: options.idleRelease ?? true,
+      },
     });
     w.on("message", (message: WorkerMessage) => {
       if (message.kind === "model-loaded") {

@@ -18,11 +18,12 @@ import { serializeError } from "../errors.ts";
 import { CONTROL_INTERRUPT, CONTROL_SKIP, type ClipSkipMessage, type EmbeddingsMessage, type GenerateMessage, type LoadMessage, type WorkerMessage } from "./protocol.ts";
 
 const port = parentPort!;
-const { threads, executionProviders, loraDir, embeddingsDir } = workerData as {
+const { threads, executionProviders, loraDir, embeddingsDir, idleRelease } = workerData as {
   threads: number;
   executionProviders: string[];
   loraDir: string | null;
   embeddingsDir: string | null;
+  idleRelease: boolean;
 };
 let engine: { dir: string; engine: LoadedEngine } | null = null;
 /**
@@ -177,7 +178,7 @@ async function returnArenaMemory(dir: string, id: number): Promise<void> {
     await reloadIfGrown(dir, id, arenaAllowance);
     return;
   }
-  if (grown() <= IDLE_ALLOWANCE_BYTES) return;
+  if (!idleRelease || grown() <= IDLE_ALLOWANCE_BYTES) return;
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => void reloadIfGrown(dir, id, IDLE_ALLOWANCE_BYTES).catch(() => undefined), Math.max(MIN_IDLE_MS, IDLE_LOADS * lastLoadMs));
 }
