@@ -213,10 +213,15 @@ export const SDXL_UNET: UNetConfig = {
  * blocks at both ends, 384-channel base width, four transformer layers per attention block, the 1280-wide bigG
  * context alone, and 1280 + 5·256 added-embedding inputs (original size, crop, aesthetic score).
  */
-export const SDXL_REFINER_UNET: UNetConfig = {
-  ...SDXL_UNET,
+/** The refiner's four levels: plain blocks at both ends, attention in the middle two (full size and tiny alike). */
+const SDXL_REFINER_LEVELS = {
   down_block_types: ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
   up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+} satisfies Partial<UNetConfig>;
+
+export const SDXL_REFINER_UNET: UNetConfig = {
+  ...SDXL_UNET,
+  ...SDXL_REFINER_LEVELS,
   block_out_channels: [384, 768, 1536, 1536],
   attention_head_dim: [6, 12, 24, 24],
   transformer_layers_per_block: 4,
@@ -277,8 +282,7 @@ const SDXL_TINY_VAE: VaeConfig = { ...SD15_TINY_VAE, sample_size: 1024, scaling_
  */
 const SDXL_REFINER_TINY_UNET: UNetConfig = {
   ...SDXL_TINY_UNET,
-  down_block_types: ["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
-  up_block_types: ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+  ...SDXL_REFINER_LEVELS,
   block_out_channels: [16, 32, 64, 64],
   attention_head_dim: [1, 2, 4, 4],
   transformer_layers_per_block: 1,
