@@ -57,24 +57,22 @@ describe("npm start", () => {
     }
   });
 
-  it.runIf(process.platform === "linux")("runs with the malloc settings in the process it was started as, keeping values it was given", async () => {
-    const { child } = await start({ MALLOC_ARENA_MAX: "4" });
+  it.runIf(process.platform === "linux").each<{ case: string; env: Record<string, string>; expected: Record<string, string | undefined> }>([
+    {
+      case: "runs with the malloc settings in the process it was started as, keeping values it was given",
+      env: { MALLOC_ARENA_MAX: "4" },
+      expected: { MALLOC_MMAP_THRESHOLD_: MALLOC_SETTINGS["MALLOC_MMAP_THRESHOLD_"], MALLOC_ARENA_MAX: "4" },
+    },
+    {
+      case: "leaves the allocator alone with SERENA_MALLOC_TUNING=0",
+      env: { SERENA_MALLOC_TUNING: "0" },
+      expected: { MALLOC_MMAP_THRESHOLD_: undefined, MALLOC_ARENA_MAX: undefined },
+    },
+  ])("$case", async ({ env, expected }) => {
+    const { child } = await start(env);
     try {
       const environ = environOf(child.pid!);
-      expect(environ.get("MALLOC_MMAP_THRESHOLD_")).toBe(MALLOC_SETTINGS["MALLOC_MMAP_THRESHOLD_"]);
-      expect(environ.get("MALLOC_ARENA_MAX")).toBe("4");
-      expect(await stop(child)).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    }
-  });
-
-  it.runIf(process.platform === "linux")("leaves the allocator alone with SERENA_MALLOC_TUNING=0", async () => {
-    const { child } = await start({ SERENA_MALLOC_TUNING: "0" });
-    try {
-      const environ = environOf(child.pid!);
-      expect(environ.has("MALLOC_MMAP_THRESHOLD_")).toBe(false);
-      expect(environ.has("MALLOC_ARENA_MAX")).toBe(false);
+      for (const [name, value] of Object.entries(expected)) expect(environ.get(name), name).toBe(value);
       expect(await stop(child)).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
