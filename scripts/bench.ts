@@ -16,7 +16,7 @@
  *    The headline is the median over rounds of http ÷ floor of the same round (target ≤ 1.10, docs/engine.md).
  * 2. memory: the server's resident set after warm-up (idle), after BENCH_GENERATIONS mixed generations (sizes 256²
  *    to 768×512, batch 1–2, n_iter 1–2, 10 steps), once the worker's idle release has reloaded the grown model
- *    (10 load times, at least 5 s), right after a large job (1024², batch 2) and after it settles; against the model
+ *    (10 load times, at least 5 s), right after a large job (1024², batch 2) and once the worker has released it; against the model
  *    files' size + 300 MB. `/sdapi/v1/progress` is polled meanwhile (latency while generating).
  *
  * Environment: BENCH_MODELS=tiny,mid,full (default all three; full skipped when not generated), BENCH_ROUNDS (7),
@@ -225,10 +225,27 @@ interface MemoryResult {
   withinBudgetAfterIdle: boolean;
   largeJobPeakMb: number;
   afterLargeJobMb: number;
+  /** From the large job's answer to the worker's release of it (at once, or once idle), then read. */
+  largeJobReleaseMs: number | null;
   settledAfterLargeJobMb: number;
   progressPolls: number;
   progressMedianMs: number;
   progressMaxMs: number;
+}
+
+/**
+ * Waits for the worker to reload the model (a "model loaded" line beyond the first `loadsBefore`): at once after a
+ * job that grew it past its allowance, or after 10 idle load times (at least 5 s) — lib/platform/inference/local/
+ * worker.ts. Returns the milliseconds waited, or null when no reload came within that time and a margin; then lets
+ * the process settle for half a second.
+ */
+async function waitForRelease(server: BenchServer, loadsBefore: number): Promise<number | null> {
+  const started = performance.now();
+  const limitMs = 5_000 + 12 * Math.max(...server.loads, 500) + 5_000;
+  while (server.loads.length === loadsBefore && performance.now() - started < limitMs) await new Promise((r) => setTimeout(r, 100));
+  const waited = server.loads.length > loadsBefore ? Math.round(performance.now() - started) : null;
+  await new Promise((r) => setTimeout(r, 500));
+  return waited;
 }
 
 async function memory(model: BenchModel, server: BenchServer): Promise<MemoryResult> {
@@ -253,21 +270,16 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
     if ((g + 1) % 10 === 0) every10.push(round1(server.rssMb()));
   }
   const after50Mb = server.rssMb();
-  // The worker reloads a grown model once it has been idle for 10 load times (at least 5 s); wait for that reload.
-  const loadsBefore = server.loads.length;
-  const idleStarted = performance.now();
-  const idleLimitMs = 5_000 + 12 * Math.max(...server.loads, 500) + 5_000;
-  while (server.loads.length === loadsBefore && performance.now() - idleStarted < idleLimitMs) await new Promise((r) => setTimeout(r, 100));
-  const idleReleaseMs = server.loads.length > loadsBefore ? Math.round(performance.now() - idleStarted) : null;
-  await new Promise((r) => setTimeout(r, 500));
+  const idleReleaseMs = await waitForRelease(server, server.loads.length);
   const afterIdleMb = server.rssMb();
   peak = 0;
+  const loadsBeforeLarge = server.loads.length;
   await server.txt2img({ prompt: "a large job", seed: 7, steps: 5, width: 1024, height: 1024, batch_size: 2, sampler_name: "Euler" });
   const largeJobPeakMb = peak;
   const afterLargeJobMb = server.rssMb();
   polling = false;
   await poller;
-  await new Promise((r) => setTimeout(r, 5000));
+  const largeJobReleaseMs = await waitForRelease(server, loadsBeforeLarge);
   const settled = server.rssMb();
   return {
     serverStartedMb: round1(server.startedRssMb),
@@ -282,6 +294,7 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
     withinBudgetAfterIdle: afterIdleMb <= modelFilesMb + 300,
     largeJobPeakMb: round1(largeJobPeakMb),
     afterLargeJobMb: round1(afterLargeJobMb),
+    largeJobReleaseMs,
     settledAfterLargeJobMb: round1(settled),
     progressPolls: latencies.length,
     progressMedianMs: latencies.length ? round1(median(latencies)) : -1,

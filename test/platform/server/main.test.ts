@@ -61,12 +61,12 @@ describe("npm start", () => {
     {
       case: "runs with the malloc settings in the process it was started as, keeping values it was given",
       env: { MALLOC_ARENA_MAX: "4" },
-      expected: { MALLOC_MMAP_THRESHOLD_: MALLOC_SETTINGS["MALLOC_MMAP_THRESHOLD_"], MALLOC_ARENA_MAX: "4" },
+      expected: { MALLOC_MMAP_THRESHOLD_: MALLOC_SETTINGS["MALLOC_MMAP_THRESHOLD_"], MALLOC_ARENA_MAX: "4", GLIBC_TUNABLES: MALLOC_SETTINGS["GLIBC_TUNABLES"] },
     },
     {
       case: "leaves the allocator alone with SERENA_MALLOC_TUNING=0",
       env: { SERENA_MALLOC_TUNING: "0" },
-      expected: { MALLOC_MMAP_THRESHOLD_: undefined, MALLOC_ARENA_MAX: undefined },
+      expected: { MALLOC_MMAP_THRESHOLD_: undefined, MALLOC_ARENA_MAX: undefined, GLIBC_TUNABLES: undefined },
     },
   ])("$case", async ({ env, expected }) => {
     const { child } = await start(env);
