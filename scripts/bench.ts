@@ -14,10 +14,12 @@
  *      for the breakdown: tokenise, text encoder, UNet and JavaScript per step, VAE, pixels, PNG, base64/JSON, and
  *      HTTP = http − in-process − base64/JSON.
  *    The headline is the median over rounds of http ÷ floor of the same round (target ≤ 1.10, docs/engine.md).
- * 2. memory: the server's resident set after warm-up (idle), after BENCH_GENERATIONS mixed generations (sizes 256²
- *    to 768×512, batch 1–2, n_iter 1–2, 10 steps), once the worker's idle release has reloaded the grown model
- *    (10 load times, at least 5 s), right after a large job (1024², batch 2) and once the worker has released it; against the model
- *    files' size + 300 MB. `/sdapi/v1/progress` is polled meanwhile (latency while generating).
+ * 2. memory: the server's resident set after warm-up (idle); during BENCH_GENERATIONS mixed generations (sizes 256²
+ *    to 768×512, batch 1–2, n_iter 1–2, 10 steps; sampled every 50 ms, and after every 10th); two load times after
+ *    the last one (any reload it set off has finished); once the worker has released the grown model (at once, or
+ *    after 10 idle load times, at least 5 s); right after a large job (1024², batch 2) and once the worker has
+ *    released that. Each against the model files' size + 300 MB. `/sdapi/v1/progress` is polled meanwhile (latency
+ *    while generating).
  *
  * Environment: BENCH_MODELS=tiny,mid,full (default all three; full skipped when not generated), BENCH_ROUNDS (7),
  * BENCH_FULL_ROUNDS (1), BENCH_STEPS (20), BENCH_FULL_STEPS (20; a full-size UNet call takes seconds on a CPU),
@@ -216,7 +218,15 @@ interface MemoryResult {
   modelFilesMb: number;
   budgetMb: number;
   idleMb: number;
+  /** Read right after every 10th generation's answer. */
   every10Mb: number[];
+  /** Sampled every 50 ms while the mixed generations ran: median and largest. */
+  duringMixedMedianMb: number;
+  duringMixedMaxMb: number;
+  /** How often the worker returned memory while they ran (a job that grew the model past its allowance): by reopening the VAE, or reloading the model. */
+  vaeReopensDuringMixed: number;
+  modelReloadsDuringMixed: number;
+  /** Once a reload the last generation set off has finished (two load times after its answer; the idle release comes after ten). */
   after50Mb: number;
   withinBudget: boolean;
   /** After the worker's idle release (lib/platform/inference/local/worker.ts): waited for, then read. */
@@ -227,6 +237,7 @@ interface MemoryResult {
   afterLargeJobMb: number;
   /** From the large job's answer to the worker's release of it (at once, or once idle), then read. */
   largeJobReleaseMs: number | null;
+  largeJobReleasedBy: "vae" | "model" | null;
   settledAfterLargeJobMb: number;
   progressPolls: number;
   progressMedianMs: number;
@@ -234,16 +245,16 @@ interface MemoryResult {
 }
 
 /**
- * Waits for the worker to reload the model (a "model loaded" line beyond the first `loadsBefore`): at once after a
- * job that grew it past its allowance, or after 10 idle load times (at least 5 s) — lib/platform/inference/local/
- * worker.ts. Returns the milliseconds waited, or null when no reload came within that time and a margin; then lets
- * the process settle for half a second.
+ * Waits for the worker to return grown memory (a "memory released" line beyond the first `releasesBefore`): at once
+ * after a job that grew the model past its allowance, or after 10 idle load times (at least 5 s) — lib/platform/
+ * inference/local/worker.ts. Returns the milliseconds waited, or null when no release came within that time and a
+ * margin; then lets the process settle for half a second.
  */
-async function waitForRelease(server: BenchServer, loadsBefore: number): Promise<number | null> {
+async function waitForRelease(server: BenchServer, releasesBefore: number): Promise<number | null> {
   const started = performance.now();
   const limitMs = 5_000 + 12 * Math.max(...server.loads, 500) + 5_000;
-  while (server.loads.length === loadsBefore && performance.now() - started < limitMs) await new Promise((r) => setTimeout(r, 100));
-  const waited = server.loads.length > loadsBefore ? Math.round(performance.now() - started) : null;
+  while (server.releases.length === releasesBefore && performance.now() - started < limitMs) await new Promise((r) => setTimeout(r, 100));
+  const waited = server.releases.length > releasesBefore ? Math.round(performance.now() - started) : null;
   await new Promise((r) => setTimeout(r, 500));
   return waited;
 }
@@ -254,32 +265,42 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   const latencies: number[] = [];
   let polling = true;
   let peak = 0;
+  const samples: number[] = [];
   const poller = (async () => {
     while (polling) {
       const start = performance.now();
       const progress = (await (await fetch(`${server.base}/sdapi/v1/progress`)).json()) as { progress: number };
       if (progress.progress > 0) latencies.push(performance.now() - start);
-      peak = Math.max(peak, server.rssMb());
+      const rss = server.rssMb();
+      peak = Math.max(peak, rss);
+      samples.push(rss);
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
   const every10: number[] = [];
+  const releasesBeforeMixed = server.releases.length;
   for (let g = 0; g < generations; g++) {
     const [width, height, batch_size, n_iter] = MIXED[g % MIXED.length]!;
     await server.txt2img({ prompt: `memory ${g}`, seed: g, steps: 10, width, height, batch_size, n_iter, sampler_name: g % 2 ? "Euler a" : "DPM++ 2M" });
     if ((g + 1) % 10 === 0) every10.push(round1(server.rssMb()));
   }
+  const during = samples.splice(0);
+  const releasedDuringMixed = server.releases.slice(releasesBeforeMixed);
+  const releasesAt50 = server.releases.length;
+  await new Promise((r) => setTimeout(r, 2 * Math.max(...server.loads)));
   const after50Mb = server.rssMb();
-  const idleReleaseMs = await waitForRelease(server, server.loads.length);
+  // Released at once after the last generation (then already counted) or once idle.
+  const idleReleaseMs = await waitForRelease(server, releasesAt50);
   const afterIdleMb = server.rssMb();
   peak = 0;
-  const loadsBeforeLarge = server.loads.length;
+  const releasesBeforeLarge = server.releases.length;
   await server.txt2img({ prompt: "a large job", seed: 7, steps: 5, width: 1024, height: 1024, batch_size: 2, sampler_name: "Euler" });
   const largeJobPeakMb = peak;
   const afterLargeJobMb = server.rssMb();
   polling = false;
   await poller;
-  const largeJobReleaseMs = await waitForRelease(server, loadsBeforeLarge);
+  const largeJobReleaseMs = await waitForRelease(server, releasesBeforeLarge);
+  const largeJobReleasedBy = server.releases.length > releasesBeforeLarge ? server.releases.at(-1)! : null;
   const settled = server.rssMb();
   return {
     serverStartedMb: round1(server.startedRssMb),
@@ -287,6 +308,10 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
     budgetMb: round1(modelFilesMb + 300),
     idleMb: round1(idleMb),
     every10Mb: every10,
+    duringMixedMedianMb: round1(median(during)),
+    duringMixedMaxMb: round1(Math.max(...during)),
+    vaeReopensDuringMixed: releasedDuringMixed.filter((by) => by === "vae").length,
+    modelReloadsDuringMixed: releasedDuringMixed.filter((by) => by === "model").length,
     after50Mb: round1(after50Mb),
     withinBudget: after50Mb <= modelFilesMb + 300,
     afterIdleMb: round1(afterIdleMb),
@@ -295,6 +320,7 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
     largeJobPeakMb: round1(largeJobPeakMb),
     afterLargeJobMb: round1(afterLargeJobMb),
     largeJobReleaseMs,
+    largeJobReleasedBy,
     settledAfterLargeJobMb: round1(settled),
     progressPolls: latencies.length,
     progressMedianMs: latencies.length ? round1(median(latencies)) : -1,

@@ -13,6 +13,11 @@ export interface EngineOptions extends LoadModelOptions, Partial<GenerationSetti
 
 export interface LoadedEngine extends Engine {
   readonly loaded: LoadedModel;
+  /**
+   * Returns the working memory of the model's VAE, and of an open refiner's (DiffusionModel.reopenVae): the local
+   * backend's worker calls it after jobs that grew the process. Not while a generation runs.
+   */
+  reopenVae(): Promise<void>;
 }
 
 /** A model folder opened with its tokenizers and noise schedule. */
@@ -81,6 +86,11 @@ export async function loadEngine(modelDir: string, options: EngineOptions = {}):
       const fresh = refiner?.dir !== dir;
       await settings.loadModel!(dir);
       return fresh;
+    },
+    reopenVae: async () => {
+      await loaded.model.reopenVae();
+      const open = refiner === null ? null : await refiner.model.catch(() => null);
+      await open?.model.reopenVae();
     },
     release: async () => {
       await releaseRefiner();

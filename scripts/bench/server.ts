@@ -20,6 +20,8 @@ export interface BenchServer {
   rssMb(): number;
   /** The "model loaded" times the server logged so far, ms. */
   readonly loads: number[];
+  /** How the worker returned grown memory, in the order of its "memory released" lines: by reopening the VAE or reloading the model. */
+  readonly releases: ("vae" | "model")[];
   txt2img(body: Record<string, unknown>): Promise<{ ms: number; bytes: number; images: number }>;
   stop(): Promise<void>;
 }
@@ -48,10 +50,13 @@ export async function startServer(modelDir: string, env: Record<string, string> 
     stdio: ["ignore", "pipe", "pipe"],
   });
   const loads: number[] = [];
+  const releases: ("vae" | "model")[] = [];
   let output = "";
   const onData = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-20_000);
     for (const line of chunk.toString("utf8").split("\n")) {
+      const by = line.includes("memory released") ? /"by":\s*"(vae|model)"/.exec(line)?.[1] : undefined;
+      if (by === "vae" || by === "model") releases.push(by);
       if (!line.includes("model loaded")) continue;
       const ms = /"ms":\s*(\d+)/.exec(line)?.[1];
       if (ms) loads.push(Number(ms));
@@ -75,6 +80,7 @@ export async function startServer(modelDir: string, env: Record<string, string> 
     pid: child.pid!,
     startedRssMb: rssOf(child.pid!),
     loads,
+    releases,
     rssMb: () => rssOf(child.pid!),
     async txt2img(body) {
       const started = performance.now();

@@ -158,6 +158,13 @@ export interface DiffusionModel {
   decodeLatents(latents: Float32Array, shape: Shape4): Promise<Float32Array>;
   /** Pixels [B,3,H,W] in [−1, 1] → latents at H/8 × W/8. Rejects when the folder has no VAE encoder. */
   encodeImage(pixels: Float32Array, shape: Shape4): Promise<LatentEncoding>;
+  /**
+   * Opens the VAE's sessions again and releases the old ones with the working memory onnxruntime's arena kept for
+   * the largest image they decoded or encoded (a VAE's full-resolution activations are a model's largest buffers:
+   * 451 MB for `sd15-mid`'s decoder after a 768×512 image). Reopening costs a fraction of a model load; the next
+   * decode allocates its buffers afresh. Every view of the model sees the new sessions. Not while the VAE runs.
+   */
+  reopenVae(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -166,8 +173,9 @@ interface Sessions {
   readonly textEncoder: InferenceSession | null;
   readonly textEncoder2: InferenceSession | null;
   readonly unet: InferenceSession;
-  readonly vaeDecoder: InferenceSession;
-  readonly vaeEncoder: InferenceSession | null;
+  /** Replaced by {@link DiffusionModel.reopenVae}. */
+  vaeDecoder: InferenceSession;
+  vaeEncoder: InferenceSession | null;
 }
 
 function checkLength(values: Float32Array | Int32Array, dims: readonly number[], what: string): void {
@@ -201,6 +209,8 @@ function checkLorasApplied(report: LoraPatchReport | null | undefined, component
 /** What every view of one loaded model shares: the base sessions, IO, and the derived sessions. */
 interface SharedModel {
   readonly sessions: Sessions;
+  /** Where the VAE's sessions come from, to open them again. */
+  readonly vaePaths: readonly [decoder: string, encoder: string | null];
   readonly io: ComponentIos;
   readonly options: LoadModelOptions;
   readonly textVariants: VariantCache<TextVariantInfo>;
@@ -451,6 +461,19 @@ class OnnxDiffusionModel implements DiffusionModel {
     return { kind: "parameters", mean, logvar, shape: [batch, latent, height, width] };
   }
 
+  async reopenVae(): Promise<void> {
+    const { sessions, vaePaths, options } = this.#shared;
+    // Opened before the old ones close: a model whose files went missing keeps decoding with what it has.
+    const [decoder, encoder] = await openSessions(
+      vaePaths.filter((path): path is string => path !== null),
+      options,
+    );
+    const old = [sessions.vaeDecoder, sessions.vaeEncoder];
+    sessions.vaeDecoder = decoder!;
+    sessions.vaeEncoder = encoder ?? null;
+    await releaseAll(old);
+  }
+
   async release(): Promise<void> {
     if (!this.#owner) return;
     await Promise.all([this.#shared.textVariants.release(), this.#shared.text2Variants?.release(), this.#shared.unetVariants.release()]);
@@ -513,6 +536,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     const open = (path: string) => InferenceSession.create(path, sessionOptions(options));
     const shared: SharedModel = {
       sessions,
+      vaePaths: [folder.vaeDecoderPath, folder.vaeEncoderPath],
       io,
       options,
       textVariants: new VariantCache<TextVariantInfo>(folder.textEncoderPath ?? folder.textEncoder2Path!, cacheDir, options.maxTextEncoderVariants ?? 4, open),

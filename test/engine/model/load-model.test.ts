@@ -164,6 +164,18 @@ describe("methods work on Float32Array NCHW data for every exporter variant", ()
     expect(batch.subarray(2 * 3 * 32 * 32)).toEqual(last);
   });
 
+  it("reopens the VAE's sessions (returning their arenas' memory): decodes and encodes as before, and releases cleanly", async () => {
+    const model = models.get("sd1-diffusers")!;
+    const latents = ramp(4 * 8 * 8, 5);
+    const pixels = ramp(3 * 64 * 64, 0.9);
+    const decoded = await model.decodeLatents(latents, [1, 4, 8, 8]);
+    const encoded = await model.encodeImage(pixels, [1, 3, 64, 64]);
+    await model.reopenVae();
+    await model.reopenVae();
+    expect(await model.decodeLatents(latents, [1, 4, 8, 8])).toEqual(decoded);
+    expect(await model.encodeImage(pixels, [1, 3, 64, 64])).toEqual(encoded);
+  });
+
   it("rejects data whose length does not match its shape", async () => {
     const model = models.get("sd1-diffusers")!;
     await expect(model.predictNoise(new Float32Array(10), [1, 4, 8, 8], 1, new Float32Array(77 * 32), [1, 77, 32])).rejects.toThrow(RangeError);

@@ -108,6 +108,10 @@ export function createLocalBackend(config: LocalBackendConfig, options: LocalBac
         const { dir, ms, bytes } = message;
         return logger.info("model loaded", { requestId: pending.get(message.id)?.requestId, model: path.basename(dir), dir, ms, bytes });
       }
+      if (message.kind === "memory-released") {
+        const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+        return logger.info("memory released", { model: path.basename(message.dir), by: message.by, ms: message.ms, fromMb: mb(message.fromBytes), toMb: mb(message.toBytes) });
+      }
       const question = questions.get(message.id);
       if (question) {
         questions.delete(message.id);

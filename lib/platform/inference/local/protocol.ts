@@ -49,6 +49,11 @@ export type WorkerMessage =
   | { kind: "progress"; id: number; update: ProgressUpdate }
   /** A model was loaded for generation `id`: how long it took and the bytes of its folder (for the log). */
   | { kind: "model-loaded"; id: number; dir: string; ms: number; bytes: number }
+  /**
+   * The worker returned memory that jobs had grown (worker.ts `releaseIfGrown`): by reopening the VAE's sessions, or
+   * by reloading the whole model; how long that took and the process's resident bytes before and after (for the log).
+   */
+  | { kind: "memory-released"; id: number; dir: string; by: "vae" | "model"; ms: number; fromBytes: number; toBytes: number }
   | { kind: "loaded"; id: number }
   | { kind: "embeddings"; id: number; listing: EmbeddingsResponse }
   | { kind: "clip-skip"; id: number; support: ClipSkipSupport | null }

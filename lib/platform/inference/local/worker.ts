@@ -34,15 +34,17 @@ let modelChanges: Promise<unknown> = Promise.resolve();
 /**
  * onnxruntime's CPU arena keeps every buffer a job needed until its session is released: a 1024² job at batch 2
  * leaves gigabytes resident that later 512² jobs never use. After a job that left the process more than an allowance
- * above its resident size right after the model loaded, the model is released (which returns the arenas to the
- * system) and loaded again at once, before the next job (`npm run bench`, docs/engine.md "Benchmark"). The allowance
- * is 300 MB or the model's size, whichever is larger: a full-size SD 1.5 UNet needs about 2 GB of activations at
- * 512² (batch 2), and reloading its 3.4 GB after every job would cost more than the memory is worth.
+ * above its resident size right after the model loaded, the worker returns that memory before the next job: first
+ * by reopening the VAE's sessions (whose full-resolution activations are the largest buffers, and which open in a
+ * fraction of a model load), and when that is not enough by releasing and loading the whole model
+ * (`releaseIfGrown`; `npm run bench`, docs/engine.md "Memory"). The allowance is 300 MB or the model's size,
+ * whichever is larger: a full-size SD 1.5 UNet needs about 2 GB of activations at 512² (batch 2), and reloading its
+ * 3.4 GB after every job would cost more than the memory is worth.
  */
 const MIN_ARENA_ALLOWANCE_BYTES = 300 * 2 ** 20;
 /**
  * Below that allowance the arenas are working memory the next jobs reuse, until the worker has been idle for a while:
- * then a model more than IDLE_ALLOWANCE_BYTES above its loaded size is reloaded too, so a server between bursts of
+ * then a model more than IDLE_ALLOWANCE_BYTES above its loaded size is released the same way, so a server between bursts of
  * work holds its model and little else. "A while" is IDLE_LOADS times the model's last load time, at least
  * MIN_IDLE_MS: a job that arrives during the reload waits for it, at most one load time, and only after that long a
  * pause.
@@ -175,18 +177,30 @@ async function returnArenaMemory(dir: string, id: number): Promise<void> {
   if (runningJobs > 0) return; // the last of them checks
   const grown = () => (engine?.dir === dir ? process.memoryUsage.rss() - loadedRss : 0);
   if (grown() > arenaAllowance) {
-    await reloadIfGrown(dir, id, arenaAllowance);
+    await releaseIfGrown(dir, id, arenaAllowance);
     return;
   }
   if (!idleRelease || grown() <= IDLE_ALLOWANCE_BYTES) return;
   clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => void reloadIfGrown(dir, id, IDLE_ALLOWANCE_BYTES).catch(() => undefined), Math.max(MIN_IDLE_MS, IDLE_LOADS * lastLoadMs));
+  idleTimer = setTimeout(() => void releaseIfGrown(dir, id, IDLE_ALLOWANCE_BYTES).catch(() => undefined), Math.max(MIN_IDLE_MS, IDLE_LOADS * lastLoadMs));
 }
 
-/** Reloads `dir` when it is still the loaded model and still more than `allowance` above its loaded size. */
-function reloadIfGrown(dir: string, id: number, allowance: number): Promise<unknown> {
+/**
+ * When `dir` is still the loaded model and still more than `allowance` above its loaded size: reopens its VAE, and
+ * reloads the whole model when the process is still above the allowance after that.
+ */
+function releaseIfGrown(dir: string, id: number, allowance: number): Promise<unknown> {
   return queueModelChange(async () => {
-    if (runningJobs > 0 || engine?.dir !== dir || process.memoryUsage.rss() - loadedRss <= allowance) return;
-    await load(dir, id);
+    const over = () => process.memoryUsage.rss() - loadedRss > allowance;
+    if (runningJobs > 0 || engine?.dir !== dir || !over()) return;
+    const fromBytes = process.memoryUsage.rss();
+    const started = performance.now();
+    await engine.engine.reopenVae();
+    let by: "vae" | "model" = "vae";
+    if (over()) {
+      await load(dir, id);
+      by = "model";
+    }
+    post({ kind: "memory-released", id, dir, by, ms: Math.round(performance.now() - started), fromBytes, toBytes: process.memoryUsage.rss() });
   });
 }
