@@ -245,18 +245,26 @@ interface MemoryResult {
 }
 
 /**
- * Waits for the worker to return grown memory (a "memory released" line beyond the first `releasesBefore`): at once
- * after a job that grew the model past its allowance, or after 10 idle load times (at least 5 s) — lib/platform/
- * inference/local/worker.ts. Returns the milliseconds waited, or null when no release came within that time and a
- * margin; then lets the process settle for half a second.
+ * Waits until the worker has returned what the jobs grew (lib/platform/inference/local/worker.ts): its release right
+ * after the last job, when that job grew the model past its allowance, and its idle release 10 load times (at least
+ * 5 s) later, when the model is still more than 64 MB above its loaded size. Returns once no "memory released" line
+ * has come for that pause plus two load times and a second, with the milliseconds until the last release came (null
+ * when none came).
  */
-async function waitForRelease(server: BenchServer, releasesBefore: number): Promise<number | null> {
+async function waitForReleases(server: BenchServer): Promise<number | null> {
   const started = performance.now();
-  const limitMs = 5_000 + 12 * Math.max(...server.loads, 500) + 5_000;
-  while (server.releases.length === releasesBefore && performance.now() - started < limitMs) await new Promise((r) => setTimeout(r, 100));
-  const waited = server.releases.length > releasesBefore ? Math.round(performance.now() - started) : null;
-  await new Promise((r) => setTimeout(r, 500));
-  return waited;
+  const lastLoadMs = server.loads.at(-1) ?? 500;
+  const quietMs = Math.max(5_000, 10 * lastLoadMs) + 2 * lastLoadMs + 1_000;
+  let seen = server.releases.length;
+  let lastAt: number | null = null;
+  while (performance.now() - (lastAt ?? started) < quietMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (server.releases.length > seen) {
+      seen = server.releases.length;
+      lastAt = performance.now();
+    }
+  }
+  return lastAt === null ? null : Math.round(lastAt - started);
 }
 
 async function memory(model: BenchModel, server: BenchServer): Promise<MemoryResult> {
@@ -286,11 +294,9 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   }
   const during = samples.splice(0);
   const releasedDuringMixed = server.releases.slice(releasesBeforeMixed);
-  const releasesAt50 = server.releases.length;
   await new Promise((r) => setTimeout(r, 2 * Math.max(...server.loads)));
   const after50Mb = server.rssMb();
-  // Released at once after the last generation (then already counted) or once idle.
-  const idleReleaseMs = await waitForRelease(server, releasesAt50);
+  const idleReleaseMs = await waitForReleases(server);
   const afterIdleMb = server.rssMb();
   peak = 0;
   const releasesBeforeLarge = server.releases.length;
@@ -299,7 +305,7 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   const afterLargeJobMb = server.rssMb();
   polling = false;
   await poller;
-  const largeJobReleaseMs = await waitForRelease(server, releasesBeforeLarge);
+  const largeJobReleaseMs = await waitForReleases(server);
   const largeJobReleasedBy = server.releases.length > releasesBeforeLarge ? server.releases.at(-1)! : null;
   const settled = server.rssMb();
   return {
