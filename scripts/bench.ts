@@ -231,13 +231,13 @@ interface MemoryResult {
   withinBudget: boolean;
   /** After the worker's idle release (lib/platform/inference/local/worker.ts): waited for, then read. */
   afterIdleMb: number;
-  idleReleaseMs: number | null;
+  /** The worker's releases after the last mixed generation, in order (at once and once idle). */
+  releasedAfterMixed: ("vae" | "model")[];
   withinBudgetAfterIdle: boolean;
   largeJobPeakMb: number;
   afterLargeJobMb: number;
-  /** From the large job's answer to the worker's release of it (at once, or once idle), then read. */
-  largeJobReleaseMs: number | null;
-  largeJobReleasedBy: "vae" | "model" | null;
+  /** The worker's releases after the large job, in order. */
+  releasedAfterLargeJob: ("vae" | "model")[];
   settledAfterLargeJobMb: number;
   progressPolls: number;
   progressMedianMs: number;
@@ -248,23 +248,20 @@ interface MemoryResult {
  * Waits until the worker has returned what the jobs grew (lib/platform/inference/local/worker.ts): its release right
  * after the last job, when that job grew the model past its allowance, and its idle release 10 load times (at least
  * 5 s) later, when the model is still more than 64 MB above its loaded size. Returns once no "memory released" line
- * has come for that pause plus two load times and a second, with the milliseconds until the last release came (null
- * when none came).
+ * has come for that pause plus two load times and a second.
  */
-async function waitForReleases(server: BenchServer): Promise<number | null> {
-  const started = performance.now();
+async function waitForReleases(server: BenchServer): Promise<void> {
   const lastLoadMs = server.loads.at(-1) ?? 500;
   const quietMs = Math.max(5_000, 10 * lastLoadMs) + 2 * lastLoadMs + 1_000;
   let seen = server.releases.length;
-  let lastAt: number | null = null;
-  while (performance.now() - (lastAt ?? started) < quietMs) {
+  let quietSince = performance.now();
+  while (performance.now() - quietSince < quietMs) {
     await new Promise((r) => setTimeout(r, 100));
     if (server.releases.length > seen) {
       seen = server.releases.length;
-      lastAt = performance.now();
+      quietSince = performance.now();
     }
   }
-  return lastAt === null ? null : Math.round(lastAt - started);
 }
 
 async function memory(model: BenchModel, server: BenchServer): Promise<MemoryResult> {
@@ -296,7 +293,8 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   const releasedDuringMixed = server.releases.slice(releasesBeforeMixed);
   await new Promise((r) => setTimeout(r, 2 * Math.max(...server.loads)));
   const after50Mb = server.rssMb();
-  const idleReleaseMs = await waitForReleases(server);
+  await waitForReleases(server);
+  const releasedAfterMixed = server.releases.slice(releasesBeforeMixed + releasedDuringMixed.length);
   const afterIdleMb = server.rssMb();
   peak = 0;
   const releasesBeforeLarge = server.releases.length;
@@ -305,8 +303,8 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   const afterLargeJobMb = server.rssMb();
   polling = false;
   await poller;
-  const largeJobReleaseMs = await waitForReleases(server);
-  const largeJobReleasedBy = server.releases.length > releasesBeforeLarge ? server.releases.at(-1)! : null;
+  await waitForReleases(server);
+  const releasedAfterLargeJob = server.releases.slice(releasesBeforeLarge);
   const settled = server.rssMb();
   return {
     serverStartedMb: round1(server.startedRssMb),
@@ -321,12 +319,11 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
     after50Mb: round1(after50Mb),
     withinBudget: after50Mb <= modelFilesMb + 300,
     afterIdleMb: round1(afterIdleMb),
-    idleReleaseMs,
+    releasedAfterMixed,
     withinBudgetAfterIdle: afterIdleMb <= modelFilesMb + 300,
     largeJobPeakMb: round1(largeJobPeakMb),
     afterLargeJobMb: round1(afterLargeJobMb),
-    largeJobReleaseMs,
-    largeJobReleasedBy,
+    releasedAfterLargeJob,
     settledAfterLargeJobMb: round1(settled),
     progressPolls: latencies.length,
     progressMedianMs: latencies.length ? round1(median(latencies)) : -1,

@@ -170,17 +170,15 @@ port.on("message", async (message: GenerateMessage | LoadMessage | EmbeddingsMes
 });
 
 /**
- * After a job: reloads the model at once when the job grew onnxruntime's arenas past their allowance, or arranges for
- * it when the worker stays idle and they hold more than IDLE_ALLOWANCE_BYTES (a message cancels that).
+ * After a job: returns memory at once when the job grew onnxruntime's arenas past their allowance, and arranges for
+ * it when the worker stays idle and they still hold more than IDLE_ALLOWANCE_BYTES (a message cancels that).
  */
 async function returnArenaMemory(dir: string, id: number): Promise<void> {
   if (runningJobs > 0) return; // the last of them checks
   const grown = () => (engine?.dir === dir ? process.memoryUsage.rss() - loadedRss : 0);
-  if (grown() > arenaAllowance) {
-    await releaseIfGrown(dir, id, arenaAllowance);
-    return;
-  }
-  if (!idleRelease || grown() <= IDLE_ALLOWANCE_BYTES) return;
+  if (grown() > arenaAllowance) await releaseIfGrown(dir, id, arenaAllowance);
+  // Reopening the VAE may leave the UNet's arena, below the allowance: the idle release takes it.
+  if (!idleRelease || runningJobs > 0 || grown() <= IDLE_ALLOWANCE_BYTES) return;
   clearTimeout(idleTimer);
   idleTimer = setTimeout(() => void releaseIfGrown(dir, id, IDLE_ALLOWANCE_BYTES).catch(() => undefined), Math.max(MIN_IDLE_MS, IDLE_LOADS * lastLoadMs));
 }
