@@ -44,9 +44,9 @@ let modelChanges: Promise<unknown> = Promise.resolve();
 const MIN_ARENA_ALLOWANCE_BYTES = 300 * 2 ** 20;
 /**
  * Below that allowance the arenas are working memory the next jobs reuse, until the worker has been idle for a while:
- * then a model more than IDLE_ALLOWANCE_BYTES above its loaded size is released the same way, so a server between bursts of
- * work holds its model and little else. "A while" is IDLE_LOADS times the model's last load time, at least
- * MIN_IDLE_MS: a job that arrives during the reload waits for it, at most one load time, and only after that long a
+ * then a model more than IDLE_ALLOWANCE_BYTES above its loaded size is released the same way, so a server between
+ * bursts of work holds its model and little else. "A while" is IDLE_LOADS times the model's last load time, at least
+ * MIN_IDLE_MS: a job that arrives during the release waits for it, at most one load time, and only after that long a
  * pause.
  */
 const IDLE_ALLOWANCE_BYTES = 64 * 2 ** 20;
