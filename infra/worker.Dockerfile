@@ -44,7 +44,7 @@ COPY package.json ./
 COPY assets ./assets
 COPY lib ./lib
 ARG ORT_EXECUTION
-# MALLOC_*, GLIBC_TUNABLES: glibc malloc settings (lib/platform/runtime/allocator.ts): memory freed after a job goes back to the system.
+# MALLOC_*, GLIBC_TUNABLES: glibc malloc settings (lib/platform/runtime/allocator.ts): memory freed after a job goes back to the system; huge pages where glibc and the kernel offer them.
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 SERENA_ORT_EXECUTION_PROVIDERS=${ORT_EXECUTION},cpu MALLOC_MMAP_THRESHOLD_=131072 MALLOC_ARENA_MAX=2 GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 EXPOSE 8080
 ENTRYPOINT ["node", "lib/platform/worker/http-main.ts"]
@@ -55,6 +55,6 @@ COPY --from=deps /build/node_modules ${LAMBDA_TASK_ROOT}/node_modules
 COPY package.json ${LAMBDA_TASK_ROOT}/
 COPY assets ${LAMBDA_TASK_ROOT}/assets
 COPY lib ${LAMBDA_TASK_ROOT}/lib
-# MALLOC_*, GLIBC_TUNABLES: glibc malloc settings (lib/platform/runtime/allocator.ts): memory freed after a job goes back to the system.
+# MALLOC_*, GLIBC_TUNABLES: glibc malloc settings (lib/platform/runtime/allocator.ts): memory freed after a job goes back to the system; huge pages where glibc and the kernel offer them.
 ENV NODE_ENV=production MALLOC_MMAP_THRESHOLD_=131072 MALLOC_ARENA_MAX=2 GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 CMD ["lib/platform/worker/lambda-entry.handler"]
