@@ -16,14 +16,16 @@
  *    The headline is the median over rounds of http ÷ floor of the same round (target ≤ 1.10, docs/engine.md).
  * 2. memory: the server's resident set after warm-up (idle); during BENCH_GENERATIONS mixed generations (sizes 256²
  *    to 768×512, batch 1–2, n_iter 1–2, 10 steps; sampled every 50 ms, and after every 10th); two load times after
- *    the last one (any reload it set off has finished); once the worker has released the grown model (at once, or
- *    after 10 idle load times, at least 5 s); right after a large job (1024², batch 2) and once the worker has
- *    released that. Each against the model files' size + 300 MB. `/sdapi/v1/progress` is polled meanwhile (latency
- *    while generating).
+ *    the last one (any reload it set off has finished); steady, once the worker has released the grown model (at
+ *    once, or after 10 idle load times, at least 5 s): the figure held against the model files' size + 300 MB; right
+ *    after a large job (1024², batch 2) and once the worker has released that, against the idle figure before the
+ *    phase. `/sdapi/v1/progress` is polled meanwhile (latency while generating). A line per model says both.
  *
  * Environment: BENCH_MODELS=tiny,mid,full (default all three; full skipped when not generated), BENCH_ROUNDS (7),
  * BENCH_FULL_ROUNDS (1), BENCH_STEPS (20), BENCH_FULL_STEPS (20; a full-size UNet call takes seconds on a CPU),
- * BENCH_GENERATIONS (50; 0 skips the memory phase), BENCH_FULL_MEMORY=1 and BENCH_FULL_BREAKDOWN=1 (memory phase
+ * BENCH_GENERATIONS (50; 0 skips the memory phase), BENCH_MIXED_STEPS (10) and BENCH_LARGE_STEPS (5; 0 skips the large
+ * job) for the memory phase's jobs (memory does not depend on the steps; 1 makes a full-size memory phase feasible on a
+ * CPU, whose 1024², batch 2 large job needs more memory than a 24 GB machine has), BENCH_FULL_MEMORY=1 and BENCH_FULL_BREAKDOWN=1 (memory phase
  * and in-process breakdown on the full model too: long, and a third copy of its weights in memory),
  * SERENA_ORT_THREADS and SERENA_ORT_EXECUTION_PROVIDERS (read by the server, the floor and the in-process engine
  * alike). Prints tables and writes bench-results/bench.json.
@@ -46,6 +48,8 @@ const fullRounds = Number(env.BENCH_FULL_ROUNDS ?? 1);
 const defaultSteps = Number(env.BENCH_STEPS ?? 20);
 const fullSteps = Number(env.BENCH_FULL_STEPS ?? 20);
 const generations = Number(env.BENCH_GENERATIONS ?? 50);
+const mixedSteps = Number(env.BENCH_MIXED_STEPS ?? 10);
+const largeJobSteps = Number(env.BENCH_LARGE_STEPS ?? 5);
 const wanted = new Set((env.BENCH_MODELS ?? "tiny,mid,full").split(","));
 const threads = Number(env.SERENA_ORT_THREADS ?? 0);
 const SIZE = 512;
@@ -226,19 +230,27 @@ interface MemoryResult {
   /** How often the worker returned memory while they ran (a job that grew the model past its allowance): by reopening the VAE, or reloading the model. */
   vaeReopensDuringMixed: number;
   modelReloadsDuringMixed: number;
-  /** Once a reload the last generation set off has finished (two load times after its answer; the idle release comes after ten). */
-  after50Mb: number;
+  /** Two load times after the last answer (a reload that answer set off has finished; the idle release comes later). Not a steady figure. */
+  rightAfter50Mb: number;
+  /**
+   * The steady figure the target is about: the resident set once the worker's releases after the last mixed
+   * generation have stopped (lib/platform/inference/local/worker.ts: at once for a job past the allowance, and once
+   * idle), waited for, then read.
+   */
+  steadyAfter50Mb: number;
   withinBudget: boolean;
-  /** After the worker's idle release (lib/platform/inference/local/worker.ts): waited for, then read. */
-  afterIdleMb: number;
   /** The worker's releases after the last mixed generation, in order (at once and once idle). */
   releasedAfterMixed: ("vae" | "model")[];
-  withinBudgetAfterIdle: boolean;
-  largeJobPeakMb: number;
-  afterLargeJobMb: number;
+  /** Seconds from the last mixed generation's answer to the worker's last release after it (0 when none came). */
+  steadyAfterSeconds: number;
+  /** The large job's figures; null when BENCH_LARGE_STEPS=0 skipped it. */
+  largeJobPeakMb: number | null;
+  afterLargeJobMb: number | null;
   /** The worker's releases after the large job, in order. */
   releasedAfterLargeJob: ("vae" | "model")[];
-  settledAfterLargeJobMb: number;
+  settledAfterLargeJobMb: number | null;
+  /** Whether the resident set once the large job was released is within 10 % (at least 32 MB) of `idleMb`. */
+  backNearIdleAfterLargeJob: boolean | null;
   progressPolls: number;
   progressMedianMs: number;
   progressMaxMs: number;
@@ -248,20 +260,23 @@ interface MemoryResult {
  * Waits until the worker has returned what the jobs grew (lib/platform/inference/local/worker.ts): its release right
  * after the last job, when that job grew the model past its allowance, and its idle release 10 load times (at least
  * 5 s) later, when the model is still more than 64 MB above its loaded size. Returns once no "memory released" line
- * has come for that pause plus two load times and a second.
+ * has come for that pause plus two load times and a second, with the milliseconds from `since` (the last answer) to
+ * the last release line seen (0 when none came).
  */
-async function waitForReleases(server: BenchServer): Promise<void> {
+async function waitForReleases(server: BenchServer, since: number): Promise<number> {
   const lastLoadMs = server.loads.at(-1) ?? 500;
   const quietMs = Math.max(5_000, 10 * lastLoadMs) + 2 * lastLoadMs + 1_000;
   let seen = server.releases.length;
   let quietSince = performance.now();
+  let lastRelease = since;
   while (performance.now() - quietSince < quietMs) {
     await new Promise((r) => setTimeout(r, 100));
     if (server.releases.length > seen) {
       seen = server.releases.length;
-      quietSince = performance.now();
+      quietSince = lastRelease = performance.now();
     }
   }
+  return lastRelease - since;
 }
 
 async function memory(model: BenchModel, server: BenchServer): Promise<MemoryResult> {
@@ -286,26 +301,30 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   const releasesBeforeMixed = server.releases.length;
   for (let g = 0; g < generations; g++) {
     const [width, height, batch_size, n_iter] = MIXED[g % MIXED.length]!;
-    await server.txt2img({ prompt: `memory ${g}`, seed: g, steps: 10, width, height, batch_size, n_iter, sampler_name: g % 2 ? "Euler a" : "DPM++ 2M" });
+    await server.txt2img({ prompt: `memory ${g}`, seed: g, steps: mixedSteps, width, height, batch_size, n_iter, sampler_name: g % 2 ? "Euler a" : "DPM++ 2M" });
     if ((g + 1) % 10 === 0) every10.push(round1(server.rssMb()));
   }
+  const lastAnswer = performance.now();
   const during = samples.splice(0);
   const releasedDuringMixed = server.releases.slice(releasesBeforeMixed);
   await new Promise((r) => setTimeout(r, 2 * Math.max(...server.loads)));
-  const after50Mb = server.rssMb();
-  await waitForReleases(server);
+  const rightAfter50Mb = server.rssMb();
+  const steadyAfterMs = await waitForReleases(server, lastAnswer);
   const releasedAfterMixed = server.releases.slice(releasesBeforeMixed + releasedDuringMixed.length);
-  const afterIdleMb = server.rssMb();
+  const steadyAfter50Mb = server.rssMb();
   peak = 0;
   const releasesBeforeLarge = server.releases.length;
-  await server.txt2img({ prompt: "a large job", seed: 7, steps: 5, width: 1024, height: 1024, batch_size: 2, sampler_name: "Euler" });
+  if (largeJobSteps > 0) {
+    await server.txt2img({ prompt: "a large job", seed: 7, steps: largeJobSteps, width: 1024, height: 1024, batch_size: 2, sampler_name: "Euler" });
+  }
   const largeJobPeakMb = peak;
   const afterLargeJobMb = server.rssMb();
   polling = false;
   await poller;
-  await waitForReleases(server);
+  if (largeJobSteps > 0) await waitForReleases(server, performance.now());
   const releasedAfterLargeJob = server.releases.slice(releasesBeforeLarge);
   const settled = server.rssMb();
+  const large = (x: number) => (largeJobSteps > 0 ? round1(x) : null);
   return {
     serverStartedMb: round1(server.startedRssMb),
     modelFilesMb: round1(modelFilesMb),
@@ -316,15 +335,16 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
     duringMixedMaxMb: round1(Math.max(...during)),
     vaeReopensDuringMixed: releasedDuringMixed.filter((by) => by === "vae").length,
     modelReloadsDuringMixed: releasedDuringMixed.filter((by) => by === "model").length,
-    after50Mb: round1(after50Mb),
-    withinBudget: after50Mb <= modelFilesMb + 300,
-    afterIdleMb: round1(afterIdleMb),
+    rightAfter50Mb: round1(rightAfter50Mb),
+    steadyAfter50Mb: round1(steadyAfter50Mb),
+    withinBudget: steadyAfter50Mb <= modelFilesMb + 300,
     releasedAfterMixed,
-    withinBudgetAfterIdle: afterIdleMb <= modelFilesMb + 300,
-    largeJobPeakMb: round1(largeJobPeakMb),
-    afterLargeJobMb: round1(afterLargeJobMb),
+    steadyAfterSeconds: round1(steadyAfterMs / 1000),
+    largeJobPeakMb: large(largeJobPeakMb),
+    afterLargeJobMb: large(afterLargeJobMb),
     releasedAfterLargeJob,
-    settledAfterLargeJobMb: round1(settled),
+    settledAfterLargeJobMb: large(settled),
+    backNearIdleAfterLargeJob: largeJobSteps > 0 ? settled <= idleMb + Math.max(32, idleMb * 0.1) : null,
     progressPolls: latencies.length,
     progressMedianMs: latencies.length ? round1(median(latencies)) : -1,
     progressMaxMs: latencies.length ? round1(Math.max(...latencies)) : -1,
@@ -340,7 +360,16 @@ for (const model of await models()) {
     console.log(`${model.name}: Serena through HTTP ÷ floor = ${s.ratio.toFixed(3)} (median of ${s.rounds} interleaved rounds, ${s.steps} steps; target ≤ 1.10)`);
     console.table({ floor: s.floorMs, http: s.httpMs, "in-process": s.inProcessMs, ...s.breakdown, "s/it": s.secondsPerIteration, "RSS after warm-up (MB)": s.rssAfterWarmupMb, "load (ms)": s.loadMs.server });
     const m = model.memory && generations > 0 ? await memory(model, server) : null;
-    if (m) console.table(m);
+    if (m) {
+      console.table(m);
+      const verdict = m.withinBudget ? "within" : "OVER";
+      console.log(
+        `${model.name}: steady RSS after ${generations} mixed generations = ${m.steadyAfter50Mb.toFixed(0)} MB, ${verdict} model files + 300 MB = ` +
+          `${m.budgetMb.toFixed(0)} MB (steady ${m.steadyAfterSeconds} s after the last answer; right after it ${m.rightAfter50Mb.toFixed(0)} MB, ` +
+          `while they ran median ${m.duringMixedMedianMb.toFixed(0)} / largest ${m.duringMixedMaxMb.toFixed(0)} MB)` +
+          (m.settledAfterLargeJobMb === null ? "" : `; after the large job, released: ${m.settledAfterLargeJobMb.toFixed(0)} MB against ${m.idleMb.toFixed(0)} MB idle before the phase`),
+      );
+    }
     results[model.name] = { dir: model.dir, speed: s, memory: m };
   } finally {
     await server.stop();
