@@ -24,8 +24,9 @@
  * Environment: BENCH_MODELS=tiny,mid,full (default all three; full skipped when not generated), BENCH_ROUNDS (7),
  * BENCH_FULL_ROUNDS (1), BENCH_STEPS (20), BENCH_FULL_STEPS (20; a full-size UNet call takes seconds on a CPU),
  * BENCH_GENERATIONS (50; 0 skips the memory phase), BENCH_MIXED_STEPS (10) and BENCH_LARGE_STEPS (5; 0 skips the large
- * job) for the memory phase's jobs (memory does not depend on the steps; 1 makes a full-size memory phase feasible on a
- * CPU, whose 1024², batch 2 large job needs more memory than a 24 GB machine has), BENCH_FULL_MEMORY=1 and BENCH_FULL_BREAKDOWN=1 (memory phase
+ * job) for the memory phase's jobs (memory depends on the sizes, not the steps: 1 makes a full-size memory phase take
+ * an hour on a CPU; 0 there, since its 1024², batch 2 job has 2.7 times the pixels of a mixed job that already takes
+ * 16 GB), BENCH_FULL_MEMORY=1 and BENCH_FULL_BREAKDOWN=1 (memory phase
  * and in-process breakdown on the full model too: long, and a third copy of its weights in memory),
  * SERENA_ORT_THREADS and SERENA_ORT_EXECUTION_PROVIDERS (read by the server, the floor and the in-process engine
  * alike). Prints tables and writes bench-results/bench.json.
@@ -260,23 +261,20 @@ interface MemoryResult {
  * Waits until the worker has returned what the jobs grew (lib/platform/inference/local/worker.ts): its release right
  * after the last job, when that job grew the model past its allowance, and its idle release 10 load times (at least
  * 5 s) later, when the model is still more than 64 MB above its loaded size. Returns once no "memory released" line
- * has come for that pause plus two load times and a second, with the milliseconds from `since` (the last answer) to
- * the last release line seen (0 when none came).
+ * has come for that pause plus two load times and a second.
  */
-async function waitForReleases(server: BenchServer, since: number): Promise<number> {
+async function waitForReleases(server: BenchServer): Promise<void> {
   const lastLoadMs = server.loads.at(-1) ?? 500;
   const quietMs = Math.max(5_000, 10 * lastLoadMs) + 2 * lastLoadMs + 1_000;
   let seen = server.releases.length;
   let quietSince = performance.now();
-  let lastRelease = since;
   while (performance.now() - quietSince < quietMs) {
     await new Promise((r) => setTimeout(r, 100));
     if (server.releases.length > seen) {
       seen = server.releases.length;
-      quietSince = lastRelease = performance.now();
+      quietSince = performance.now();
     }
   }
-  return lastRelease - since;
 }
 
 async function memory(model: BenchModel, server: BenchServer): Promise<MemoryResult> {
@@ -309,7 +307,9 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   const releasedDuringMixed = server.releases.slice(releasesBeforeMixed);
   await new Promise((r) => setTimeout(r, 2 * Math.max(...server.loads)));
   const rightAfter50Mb = server.rssMb();
-  const steadyAfterMs = await waitForReleases(server, lastAnswer);
+  await waitForReleases(server);
+  const lastRelease = server.releaseTimes.at(-1);
+  const steadyAfterMs = lastRelease !== undefined && lastRelease > lastAnswer ? lastRelease - lastAnswer : 0;
   const releasedAfterMixed = server.releases.slice(releasesBeforeMixed + releasedDuringMixed.length);
   const steadyAfter50Mb = server.rssMb();
   peak = 0;
@@ -321,7 +321,7 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   const afterLargeJobMb = server.rssMb();
   polling = false;
   await poller;
-  if (largeJobSteps > 0) await waitForReleases(server, performance.now());
+  if (largeJobSteps > 0) await waitForReleases(server);
   const releasedAfterLargeJob = server.releases.slice(releasesBeforeLarge);
   const settled = server.rssMb();
   const large = (x: number) => (largeJobSteps > 0 ? round1(x) : null);

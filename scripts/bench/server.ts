@@ -22,6 +22,8 @@ export interface BenchServer {
   readonly loads: number[];
   /** How the worker returned grown memory, in the order of its "memory released" lines: by reopening the VAE or reloading the model. */
   readonly releases: ("vae" | "model")[];
+  /** When each of `releases` was seen (`performance.now()` of this process). */
+  readonly releaseTimes: number[];
   txt2img(body: Record<string, unknown>): Promise<{ ms: number; bytes: number; images: number }>;
   stop(): Promise<void>;
 }
@@ -51,12 +53,16 @@ export async function startServer(modelDir: string, env: Record<string, string> 
   });
   const loads: number[] = [];
   const releases: ("vae" | "model")[] = [];
+  const releaseTimes: number[] = [];
   let output = "";
   const onData = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-20_000);
     for (const line of chunk.toString("utf8").split("\n")) {
       const by = line.includes("memory released") ? /"by":\s*"(vae|model)"/.exec(line)?.[1] : undefined;
-      if (by === "vae" || by === "model") releases.push(by);
+      if (by === "vae" || by === "model") {
+        releases.push(by);
+        releaseTimes.push(performance.now());
+      }
       if (!line.includes("model loaded")) continue;
       const ms = /"ms":\s*(\d+)/.exec(line)?.[1];
       if (ms) loads.push(Number(ms));
@@ -81,6 +87,7 @@ export async function startServer(modelDir: string, env: Record<string, string> 
     startedRssMb: rssOf(child.pid!),
     loads,
     releases,
+    releaseTimes,
     rssMb: () => rssOf(child.pid!),
     async txt2img(body) {
       const started = performance.now();
