@@ -304,13 +304,13 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   }
   const lastAnswer = performance.now();
   const during = samples.splice(0);
-  const releasedDuringMixed = server.releases.slice(releasesBeforeMixed);
+  const releasedDuringMixed = server.releases.slice(releasesBeforeMixed).map((r) => r.by);
   await new Promise((r) => setTimeout(r, 2 * Math.max(...server.loads)));
   const rightAfter50Mb = server.rssMb();
   await waitForReleases(server);
-  const lastRelease = server.releaseTimes.at(-1);
+  const lastRelease = server.releases.at(-1)?.at;
   const steadyAfterMs = lastRelease !== undefined && lastRelease > lastAnswer ? lastRelease - lastAnswer : 0;
-  const releasedAfterMixed = server.releases.slice(releasesBeforeMixed + releasedDuringMixed.length);
+  const releasedAfterMixed = server.releases.slice(releasesBeforeMixed + releasedDuringMixed.length).map((r) => r.by);
   const steadyAfter50Mb = server.rssMb();
   peak = 0;
   const releasesBeforeLarge = server.releases.length;
@@ -322,7 +322,7 @@ async function memory(model: BenchModel, server: BenchServer): Promise<MemoryRes
   polling = false;
   await poller;
   if (largeJobSteps > 0) await waitForReleases(server);
-  const releasedAfterLargeJob = server.releases.slice(releasesBeforeLarge);
+  const releasedAfterLargeJob = server.releases.slice(releasesBeforeLarge).map((r) => r.by);
   const settled = server.rssMb();
   const large = (x: number) => (largeJobSteps > 0 ? round1(x) : null);
   return {

@@ -20,10 +20,11 @@ export interface BenchServer {
   rssMb(): number;
   /** The "model loaded" times the server logged so far, ms. */
   readonly loads: number[];
-  /** How the worker returned grown memory, in the order of its "memory released" lines: by reopening the VAE or reloading the model. */
-  readonly releases: ("vae" | "model")[];
-  /** When each of `releases` was seen (`performance.now()` of this process). */
-  readonly releaseTimes: number[];
+  /**
+   * The worker's "memory released" lines in order: whether it reopened the VAE or reloaded the model, and when the
+   * line arrived (`performance.now()` of this process).
+   */
+  readonly releases: { by: "vae" | "model"; at: number }[];
   txt2img(body: Record<string, unknown>): Promise<{ ms: number; bytes: number; images: number }>;
   stop(): Promise<void>;
 }
@@ -52,17 +53,13 @@ export async function startServer(modelDir: string, env: Record<string, string> 
     stdio: ["ignore", "pipe", "pipe"],
   });
   const loads: number[] = [];
-  const releases: ("vae" | "model")[] = [];
-  const releaseTimes: number[] = [];
+  const releases: { by: "vae" | "model"; at: number }[] = [];
   let output = "";
   const onData = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-20_000);
     for (const line of chunk.toString("utf8").split("\n")) {
       const by = line.includes("memory released") ? /"by":\s*"(vae|model)"/.exec(line)?.[1] : undefined;
-      if (by === "vae" || by === "model") {
-        releases.push(by);
-        releaseTimes.push(performance.now());
-      }
+      if (by === "vae" || by === "model") releases.push({ by, at: performance.now() });
       if (!line.includes("model loaded")) continue;
       const ms = /"ms":\s*(\d+)/.exec(line)?.[1];
       if (ms) loads.push(Number(ms));
@@ -87,7 +84,6 @@ export async function startServer(modelDir: string, env: Record<string, string> 
     startedRssMb: rssOf(child.pid!),
     loads,
     releases,
-    releaseTimes,
     rssMb: () => rssOf(child.pid!),
     async txt2img(body) {
       const started = performance.now();
