@@ -322,11 +322,14 @@ function everyExample(server: RunningServer, kind: ServerKind) {
   (kind === "real engine" ? it : it.skip)("5. with A running and B, C queued, /progress and /interrupt address A", async () => {
     interface Progress { state: { sampling_steps: number; job_count: number } }
     const progress = async () => JSON.parse((await send(server, "GET", "/sdapi/v1/progress?skip_current_image=true")).text) as Progress;
-    // Told apart by their step counts. A (768², 150 steps) takes a second or more on the tiny model; B and C (512²) are
-    // sent one after the other, so that they queue in that order (requests sent at once reach the queue in any order).
-    const request = (steps: number, size: number) => post("/sdapi/v1/txt2img", { prompt: "a queue", seed: 1, steps, width: size, height: size });
+    // Told apart by their step counts. A (768², 150 steps, 8 batches) runs for several seconds on the tiny model, far
+    // longer than the half second B and C take to queue (one batch alone can end within it on a fast machine); the
+    // interrupt ends all of A, as in A1111. B and C (512², one batch) are sent one after the other, so that they queue
+    // in that order (requests sent at once reach the queue in any order).
+    const request = (steps: number, size: number, nIter = 1) =>
+      post("/sdapi/v1/txt2img", { prompt: "a queue", seed: 1, steps, width: size, height: size, n_iter: nIter });
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    const a = request(150, 768);
+    const a = request(150, 768, 8);
     const deadline = Date.now() + 20_000;
     while ((await progress()).state.sampling_steps !== 150 && Date.now() < deadline) await pause(20);
     const b = request(149, 512);
