@@ -26,10 +26,9 @@
  * BENCH_GENERATIONS (50; 0 skips the memory phase), BENCH_MIXED_STEPS (10) and BENCH_LARGE_STEPS (5; 0 skips the large
  * job) for the memory phase's jobs (memory depends on the sizes, not the steps: 1 makes a full-size memory phase take
  * an hour on a CPU; 0 there, since its 1024², batch 2 job has 2.7 times the pixels of a mixed job that already takes
- * 16 GB), BENCH_FULL_MEMORY=1 and BENCH_FULL_BREAKDOWN=1 (memory phase
- * and in-process breakdown on the full model too: long, and a third copy of its weights in memory),
- * SERENA_ORT_THREADS and SERENA_ORT_EXECUTION_PROVIDERS (read by the server, the floor and the in-process engine
- * alike). Prints tables and writes bench-results/bench.json.
+ * 16 GB), BENCH_FULL_MEMORY=1 and BENCH_FULL_BREAKDOWN=1 (memory phase and in-process breakdown on the full model
+ * too: long, and a third copy of its weights in memory), SERENA_ORT_THREADS and SERENA_ORT_EXECUTION_PROVIDERS (read
+ * by the server, the floor and the in-process engine alike). Prints tables and writes bench-results/bench.json.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import readline from "node:readline";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -55,18 +56,21 @@ export async function startServer(modelDir: string, env: Record<string, string> 
   const loads: number[] = [];
   const releases: { by: "vae" | "model"; at: number }[] = [];
   let output = "";
-  const onData = (chunk: Buffer) => {
-    output = (output + chunk.toString("utf8")).slice(-20_000);
-    for (const line of chunk.toString("utf8").split("\n")) {
-      const by = line.includes("memory released") ? /"by":\s*"(vae|model)"/.exec(line)?.[1] : undefined;
-      if (by === "vae" || by === "model") releases.push({ by, at: performance.now() });
-      if (!line.includes("model loaded")) continue;
-      const ms = /"ms":\s*(\d+)/.exec(line)?.[1];
-      if (ms) loads.push(Number(ms));
+  // Whole lines (a log line can arrive split across two chunks); the server logs one JSON object per line.
+  const onLine = (line: string) => {
+    output = (output + line + "\n").slice(-20_000);
+    let entry: { message?: unknown; ms?: unknown; by?: unknown } | null;
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      return; // not a log line
     }
+    if (typeof entry !== "object" || entry === null) return;
+    if (entry.message === "memory released" && (entry.by === "vae" || entry.by === "model")) releases.push({ by: entry.by, at: performance.now() });
+    if (entry.message === "model loaded" && typeof entry.ms === "number") loads.push(entry.ms);
   };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
+  readline.createInterface({ input: child.stdout! }).on("line", onLine);
+  readline.createInterface({ input: child.stderr! }).on("line", onLine);
   const base = `http://127.0.0.1:${port}`;
   for (let tries = 0; ; tries++) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
